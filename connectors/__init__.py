@@ -1,0 +1,1 @@
+"""Protocol adapters: each yields normalised items and a cursor (see base.py)."""

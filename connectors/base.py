@@ -1,0 +1,164 @@
+"""The connector port: what every protocol adapter yields.
+
+A connector reads one source (a Maildir, an IMAP account, a calendar) and
+yields *batches*: normalised, frozen items plus the opaque cursor that is
+valid once those items are stored. The runtime commits a batch's items and
+its cursor in one transaction, so a crash between batches replays at most one
+batch, and identity-based dedupe keys make the replay harmless.
+
+Connectors never touch the database; what they need to know about the store
+(the remote ids already stored for a scope) is handed to them as plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Set
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol, runtime_checkable
+
+Role = Literal["from", "sender", "reply_to", "to", "cc", "bcc", "organizer", "attendee"]
+Visibility = Literal["metadata", "subject", "full"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where an item was seen: connector name, scope (folder/calendar), remote id."""
+
+    connector: str
+    scope: str
+    remote_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """One address on an item. ``address`` is lower-cased addr-spec; may be ''."""
+
+    address: str
+    name: str | None
+    role: Role
+    response: str | None = None  # iCalendar PARTSTAT for meetings
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """Attachment metadata only; syncd never stores attachment bodies."""
+
+    name: str | None
+    content_type: str
+    size: int
+    sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MailItem:
+    """A normalised email message."""
+
+    source: SourceRef
+    dedupe_key: str
+    message_id: str | None
+    subject: str | None
+    body_text: str | None
+    occurred_at: datetime  # UTC, timezone-aware
+    participants: tuple[Participant, ...]
+    thread_key: str | None
+    attachments: tuple[Attachment, ...] = ()
+    list_id: str | None = None
+    precedence: str | None = None
+    auto_submitted: str | None = None
+    size: int = 0
+    raw: bytes | None = field(default=None, repr=False, compare=False)
+
+    kind: Literal["email"] = "email"
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingItem:
+    """A normalised calendar event occurrence (one per UID + RECURRENCE-ID)."""
+
+    source: SourceRef
+    dedupe_key: str
+    uid: str
+    recurrence_id: str | None  # UTC ISO string of the occurrence, None for single events
+    subject: str | None
+    body_text: str | None
+    location: str | None
+    occurred_at: datetime  # start, UTC
+    ends_at: datetime | None  # UTC
+    all_day: bool
+    tzid: str | None  # original zone, kept for display
+    status: str | None  # "cancelled", "tentative", "confirmed" or None
+    participants: tuple[Participant, ...]
+    sequence: int = 0
+    private: bool = False  # CLASS:PRIVATE/CONFIDENTIAL: metadata only
+    raw: bytes | None = field(default=None, repr=False, compare=False)
+
+    kind: Literal["meeting"] = "meeting"
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """Something that could not be read: kept raw, with the reason."""
+
+    source: SourceRef
+    reason: str
+    raw: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """The remote id no longer exists at the source (server confirmed)."""
+
+    source: SourceRef
+
+
+Item = MailItem | MeetingItem
+Entry = MailItem | MeetingItem | Quarantined | Gone
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Entries of one scope and the cursor that holds once they are stored."""
+
+    scope: str
+    entries: tuple[Entry, ...]
+    cursor: str | None
+    total_hint: int | None = None  # items expected in this scope, for progress
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeState:
+    """What the store knows about one scope, handed to ``fetch``."""
+
+    cursor: str | None
+    known_remote_ids: Set[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """Outcome of ``syncd connectors test``."""
+
+    ok: bool
+    scopes: tuple[str, ...]
+    detail: str
+    preview_items: int | None = None
+    preview_bytes: int | None = None
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One configured source of mail or meetings."""
+
+    name: str
+
+    def scopes(self) -> list[str]:
+        """The folders/calendars this connector syncs."""
+        ...
+
+    def fetch(self, scope: str, state: ScopeState) -> Iterator[Batch]:
+        """Yield batches of new or changed entries since ``state.cursor``."""
+        ...
+
+    def check(self) -> CheckResult:
+        """Connect, list scopes, preview what a first sync would read."""
+        ...

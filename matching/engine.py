@@ -1,0 +1,154 @@
+"""Participants in, link decisions out: the rules that decide whose timeline a message joins.
+
+Order of the rules, per participant (after normalisation):
+
+1. internal addresses (own domains and their subdomains, listed colleagues)
+   are CRM users: never linked, never created;
+2. robots (``noreply``...) and blocklisted addresses are dropped;
+3. an exact address hit links the contact (``contact_address``) and the
+   contact's company (``contact_company``), free-mail included;
+4. otherwise free-mail and disposable domains stop here: they never match or
+   create a company;
+5. the most specific registered domain, walking from the full domain up to
+   the registrable one, links its company (``company_domain``);
+6. auto-creation, if the policy allows it (``auto_created_*``).
+
+Each link targets one record (see :mod:`matching.links`).
+
+Message-level rules: bulk mail (``drop_bulk``) and internal-only mail
+(unless ``log_internal_only``) are not logged, nor is mail with no external
+participant left or with nothing in the CRM to link to (unmatched private
+mail must not sit in the CRM's database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from matching._fast import fast_new
+from matching.explain import AddressVerdict, explain_address, explain_header
+from matching.index import CrmIndex
+from matching.links import LinkCollector, LinkDecision, NewCompany, NewContact
+from matching.policy import MatchPolicy
+from matching.rules import bulk_reason
+
+__all__ = [
+    "AddressVerdict",
+    "LinkDecision",
+    "MatchResult",
+    "MessageSignals",
+    "NewCompany",
+    "NewContact",
+    "ParticipantLike",
+    "explain_address",
+    "explain_header",
+    "match_participants",
+]
+
+Direction = Literal["inbound", "outbound", "internal"]
+
+_SENDER_RANK = {"from": 0, "organizer": 0, "sender": 1}
+NO_MATCH = "no participant matches a CRM contact or company"
+
+
+class ParticipantLike(Protocol):
+    """What matching reads from a participant (``connectors.base.Participant`` fits)."""
+
+    @property
+    def address(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def role(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSignals:
+    """Optional header signals for the bulk-mail rule."""
+
+    list_id: str | None = None
+    precedence: str | None = None
+    auto_submitted: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """What to do with one item."""
+
+    links: tuple[LinkDecision, ...]
+    direction: Direction
+    log: bool  # False: do not log this item at all
+    drop_reason: str | None
+    new_contacts: tuple[NewContact, ...]
+    new_companies: tuple[NewCompany, ...]
+
+
+def match_participants(
+    participants: Sequence[ParticipantLike],
+    index: CrmIndex,
+    policy: MatchPolicy,
+    signals: MessageSignals | None = None,
+) -> MatchResult:
+    """Decide the links, direction and loggability of one message or meeting."""
+    rules = index.rules(policy)
+    resolve = rules.resolve
+    cache = rules._address_cache
+    bulk = None
+    if policy.drop_bulk and signals is not None:
+        bulk = bulk_reason(signals.list_id, signals.precedence, signals.auto_submitted)
+    links = LinkCollector(index, rules) if bulk is None else None
+
+    sender_rank = 9
+    sender_internal = False
+    valid = internal = external = 0
+    seen: set[str] = set()
+    for p in participants:
+        raw = p.address
+        hit = cache.get(raw) if type(raw) is str else None
+        if hit is None:
+            hit = resolve(raw)
+            if hit is None:
+                continue
+        addr, info, is_internal, dropped = hit
+        rank = _SENDER_RANK.get(p.role, 9)
+        if rank < sender_rank:
+            sender_rank, sender_internal = rank, is_internal
+        valid += 1
+        if is_internal:
+            internal += 1
+            continue
+        if dropped or addr in seen:
+            continue
+        seen.add(addr)
+        external += 1
+        if links is not None:
+            links.add_participant(addr, p.name, info)
+
+    all_internal = valid > 0 and internal == valid
+    direction: Direction = (
+        "internal" if all_internal else "outbound" if sender_internal else "inbound"
+    )
+    reason = bulk
+    if reason is None and all_internal:
+        if policy.log_internal_only:
+            return _result((), direction, True, None, (), ())
+        reason = "all participants internal"
+    if reason is None and not external:
+        reason = "no external participant left"
+    if reason is None and links is not None and not links.decisions:
+        reason = NO_MATCH
+    if reason is not None or links is None:
+        return _result((), direction, False, reason, (), ())
+    return _result(
+        tuple(links.decisions.values()),
+        direction,
+        True,
+        None,
+        tuple(links.new_contacts.values()) if links.new_contacts else (),
+        tuple(links.new_companies.values()) if links.new_companies else (),
+    )
+
+
+_result = fast_new(MatchResult)

@@ -1,0 +1,123 @@
+"""Reconcile desired links with stored ones without overriding the user.
+
+Pure: the store passes the links it has for one item and the decisions of a
+fresh match, and applies the returned operations in one transaction. Modelled
+on Twenty's ``computeTargetReconciliationOperations``:
+
+* manual links are never removed or rewritten;
+* a manual unlink (a tombstone row) blocks re-creating that pair, and an
+  automatic link that coexists with the tombstone is removed;
+* automatic links no longer desired are removed, duplicates collapsed;
+* desired links not stored are created; a changed reason is an update;
+* decisions whose record must still be auto-created (``new_*`` set, id
+  None) are skipped: the store creates the record, then plans again.
+
+Identity is the pair (company_id, contact_id). Output order is stable:
+removes, then updates, then creates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from matching.links import REASON_RANK
+
+if TYPE_CHECKING:
+    from matching.links import LinkDecision
+
+__all__ = ["ExistingLink", "LinkOp", "plan_links"]
+
+Pair = tuple[int | None, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingLink:
+    """A stored link of one item (``unlinked``: a manual "remove" tombstone)."""
+
+    link_id: int
+    company_id: int | None
+    contact_id: int | None
+    reason: str
+    manual: bool
+    unlinked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LinkOp:
+    """One change for the store to apply."""
+
+    op: Literal["create", "remove", "update"]
+    company_id: int | None
+    contact_id: int | None
+    reason: str
+    explanation: str
+    link_id: int | None = None
+
+
+def _resolved(d: LinkDecision) -> bool:
+    if d.company_id is None and d.contact_id is None:
+        return False
+    if d.company_id is None and d.new_company_domain is not None:
+        return False
+    return not (d.contact_id is None and d.new_contact_address is not None)
+
+
+def plan_links(desired: Iterable[LinkDecision], existing: Iterable[ExistingLink]) -> list[LinkOp]:
+    """The operations that turn ``existing`` into ``desired``, respecting manual work."""
+    want: dict[Pair, LinkDecision] = {}
+    for d in desired:
+        if not _resolved(d):
+            continue
+        key = (d.company_id, d.contact_id)
+        old = want.get(key)
+        if old is None or REASON_RANK.get(d.reason, 9) < REASON_RANK.get(old.reason, 9):
+            want[key] = d
+
+    removes: list[LinkOp] = []
+    live: dict[Pair, ExistingLink] = {}
+    tombstones: set[Pair] = set()
+    extra: list[ExistingLink] = []
+    for e in existing:
+        key = (e.company_id, e.contact_id)
+        if e.unlinked:
+            tombstones.add(key)
+            continue
+        kept = live.get(key)
+        if kept is None:
+            live[key] = e
+        elif e.manual and not kept.manual:  # keep the manual row of a duplicate pair
+            live[key] = e
+            extra.append(kept)
+        else:
+            extra.append(e)
+    for e in extra:
+        if not e.manual:
+            removes.append(_remove(e, "duplicate of another link to the same record"))
+
+    updates: list[LinkOp] = []
+    creates: list[LinkOp] = []
+    for key, e in live.items():
+        if e.manual:
+            continue
+        if key in tombstones:
+            removes.append(_remove(e, "the user unlinked this record from the item"))
+        elif key not in want:
+            removes.append(_remove(e, f"the automatic match ({e.reason}) no longer holds"))
+    for key, d in want.items():
+        e = live.get(key)
+        if e is None:
+            if key not in tombstones:
+                creates.append(
+                    LinkOp("create", d.company_id, d.contact_id, d.reason, d.explanation)
+                )
+        elif not e.manual and key not in tombstones and e.reason != d.reason:
+            updates.append(
+                LinkOp("update", d.company_id, d.contact_id, d.reason, d.explanation, e.link_id)
+            )
+    return removes + updates + creates
+
+
+def _remove(e: ExistingLink, why: str) -> LinkOp:
+    return LinkOp("remove", e.company_id, e.contact_id, e.reason, why, e.link_id)

@@ -1,0 +1,236 @@
+"""Configuration: one TOML file, validated by pydantic.
+
+Errors name the field by its path (``connectors[2].path``) and say what is
+wrong; all problems are reported at once. Secrets are never inline: a
+connector names ``password_env``, ``password_file`` or ``password_credential``
+(a systemd credential under ``$CREDENTIALS_DIRECTORY``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from syncd.errors import ConfigError
+
+DEFAULT_DB_URL = "sqlite:///syncd.sqlite"
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(value: str | int) -> timedelta:
+    """``"90d"``, ``"5m"``, ``"30s"`` or plain seconds."""
+    if isinstance(value, int):
+        return timedelta(seconds=value)
+    m = _DURATION.match(value)
+    if not m:
+        raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 5m, 2h, 90d)")
+    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(_Strict):
+    url: str = DEFAULT_DB_URL
+
+
+class UserConfig(_Strict):
+    name: str
+    email: str
+
+
+class OrganisationConfig(_Strict):
+    internal_domains: list[str] = []
+    users: list[UserConfig] = []
+
+    @field_validator("internal_domains")
+    @classmethod
+    def _lower(cls, v: list[str]) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in v]
+
+
+class MatchingConfig(_Strict):
+    auto_create: Literal["off", "contacts", "contacts_and_companies"] = "off"
+    strip_plus_tags: bool = True
+    provider_rules: bool = True
+    freemail_add: list[str] = []
+    freemail_remove: list[str] = []
+    blocklist: list[str] = []
+    drop_robots: bool = True
+    drop_bulk: bool = True
+    log_internal_only: bool = False
+
+
+class SyncConfig(_Strict):
+    interval: str = "5m"
+    batch_size: int = Field(500, ge=1, le=10_000)
+    workers: int | None = Field(None, ge=1, le=64)
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+
+class _ConnectorBase(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+    enabled: bool = True
+    visibility: Literal["metadata", "subject", "full"] = "subject"
+    owner: str | None = None  # the CRM user's email whose mailbox/calendar this is
+
+
+class _FileConnector(_ConnectorBase):
+    path: Path
+
+
+class MaildirConnectorConfig(_FileConnector):
+    kind: Literal["maildir"]
+
+
+class MboxConnectorConfig(_FileConnector):
+    kind: Literal["mbox"]
+
+
+class EmlConnectorConfig(_FileConnector):
+    kind: Literal["eml"]
+
+
+class IcsConnectorConfig(_FileConnector):
+    kind: Literal["ics"]
+    window_past: str = "90d"
+    window_future: str = "180d"
+    default_tz: str = "UTC"
+
+    @field_validator("window_past", "window_future")
+    @classmethod
+    def _window(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+
+class _Secret(_Strict):
+    password_env: str | None = None
+    password_file: Path | None = None
+    password_credential: str | None = None
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> _Secret:
+        given = [
+            n
+            for n in ("password_env", "password_file", "password_credential")
+            if getattr(self, n)
+        ]
+        if len(given) > 1:
+            raise ValueError(f"give only one of password_env, password_file, password_credential (got {', '.join(given)})")
+        return self
+
+    def password(self) -> str | None:
+        """Resolve the secret at use time; never stored in the config object."""
+        if self.password_env:
+            value = os.environ.get(self.password_env)
+            if value is None:
+                raise ConfigError([f"password_env: environment variable {self.password_env} is not set"])
+            return value
+        if self.password_file:
+            return self.password_file.read_text(encoding="utf-8").strip()
+        if self.password_credential:
+            cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
+            if not cred_dir:
+                raise ConfigError(["password_credential: CREDENTIALS_DIRECTORY is not set (run under systemd with LoadCredential=)"])
+            return (Path(cred_dir) / self.password_credential).read_text(encoding="utf-8").strip()
+        return None
+
+
+ConnectorConfig = Annotated[
+    MaildirConnectorConfig | MboxConnectorConfig | EmlConnectorConfig | IcsConnectorConfig,
+    Field(discriminator="kind"),
+]
+
+
+class Settings(_Strict):
+    database: DatabaseConfig = DatabaseConfig()
+    organisation: OrganisationConfig = OrganisationConfig()
+    matching: MatchingConfig = MatchingConfig()
+    sync: SyncConfig = SyncConfig()
+    connectors: list[ConnectorConfig] = []
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Settings:
+        seen: set[str] = set()
+        for c in self.connectors:
+            if c.name in seen:
+                raise ValueError(f"connector name {c.name!r} is used twice")
+            seen.add(c.name)
+        return self
+
+    def connector(self, name: str) -> ConnectorConfig:
+        for c in self.connectors:
+            if c.name == name:
+                return c
+        known = ", ".join(c.name for c in self.connectors) or "none configured"
+        raise ConfigError([f"connectors: no connector named {name!r} (known: {known})"])
+
+    def database_url(self) -> str:
+        return os.environ.get("SYNCD_DATABASE_URL") or self.database.url
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in {"maildir", "mbox", "eml", "ics"} and out.endswith("]"):
+            continue  # discriminator tag pydantic inserts; not a user field
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _resolve_paths(data: dict, base: Path) -> dict:
+    for conn in data.get("connectors", []) or []:
+        if isinstance(conn, dict):
+            for key in ("path", "password_file"):
+                if isinstance(conn.get(key), str) and not Path(conn[key]).is_absolute():
+                    conn[key] = str((base / conn[key]).resolve())
+    db = data.get("database")
+    if isinstance(db, dict) and isinstance(db.get("url"), str):
+        db["url"] = _resolve_sqlite_url(db["url"], base)
+    return data
+
+
+def _resolve_sqlite_url(url: str, base: Path) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://":
+        return prefix + str((base / url[len(prefix):]).resolve())
+    return url
+
+
+def parse_settings(data: dict, base: Path) -> Settings:
+    """Validate a config mapping; relative paths resolve against ``base``."""
+    try:
+        return Settings.model_validate(_resolve_paths(data, base))
+    except ValidationError as exc:
+        problems = [f"{_field_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError(problems) from None
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Load the TOML config; without a file, defaults (SQLite, no connectors)."""
+    if path is None:
+        return parse_settings({}, Path.cwd())
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    return parse_settings(data, path.parent.resolve())

@@ -1,0 +1,225 @@
+"""Connector → matcher → store, one batch per short transaction.
+
+For every scope of a connector the pipeline reads the stored cursor, lets the
+connector yield batches, matches each item against an in-memory CRM index,
+and hands the batch to the store, which writes items and the new cursor in
+one transaction. Errors are contained per scope (one bad folder never stops
+the others) and per connector (the caller's loop goes on with the next).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from connectors.base import Batch, Connector, Gone, MailItem, Quarantined, ScopeState
+from matching import CrmIndex, MatchPolicy, MessageSignals, match_participants
+from syncd.config import ConnectorConfig, Settings
+from syncd.errors import AuthError, SyncdError
+from syncd.registry import build_connector
+from syncd.store import batches, crm, syncstate
+from syncd.store.db import session_factory
+
+log = structlog.get_logger()
+
+LEASE_TTL = timedelta(minutes=5)
+ProgressFn = Callable[[str, str, int, int | None], None]  # connector, scope, done, total
+
+
+class LeaseLost(SyncdError):
+    """Another daemon holds this connector now; stop without writing."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def policy_from(settings: Settings) -> MatchPolicy:
+    m = settings.matching
+    return MatchPolicy(
+        strip_plus_tags=m.strip_plus_tags,
+        provider_rules=m.provider_rules,
+        freemail_add=frozenset(d.lower() for d in m.freemail_add),
+        freemail_remove=frozenset(d.lower() for d in m.freemail_remove),
+        blocklist=tuple(m.blocklist),
+        drop_robots=m.drop_robots,
+        drop_bulk=m.drop_bulk,
+        log_internal_only=m.log_internal_only,
+        auto_create=m.auto_create,
+    )
+
+
+def config_hash(cfg: ConnectorConfig) -> str:
+    return hashlib.sha256(cfg.model_dump_json().encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class RunReport:
+    connector: str
+    status: str = "ok"
+    created: int = 0
+    updated: int = 0
+    sources: int = 0
+    quarantined: int = 0
+    gone: int = 0
+    dropped: int = 0
+    scope_errors: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+class Pipeline:
+    """Runs connectors against one database; safe to share it with other daemons."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        owner: str | None = None,
+        progress: ProgressFn | None = None,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.sessions = session_factory(engine)
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self.progress = progress
+        self.now = now
+        self.policy = policy_from(settings)
+        self._index: CrmIndex | None = None
+        self._fingerprint: tuple[object, ...] | None = None
+
+    # --- CRM index -----------------------------------------------------------
+
+    def index(self, session: Session) -> CrmIndex:
+        """The matcher's index, rebuilt only when CRM records changed."""
+        fp = crm.crm_fingerprint(session)
+        if self._index is None or fp != self._fingerprint:
+            started = time.perf_counter()
+            self._index = crm.load_index(
+                session, self.policy, self.settings.organisation.internal_domains
+            )
+            self._fingerprint = fp
+            log.info("crm_index_built", ms=round((time.perf_counter() - started) * 1000))
+        return self._index
+
+    def prepare(self) -> None:
+        """Write the config's organisation (internal domains, users) to the CRM."""
+        org = self.settings.organisation
+        with self.sessions.begin() as s:
+            crm.sync_organisation(s, org.internal_domains, [(u.name, u.email) for u in org.users])
+
+    # --- running -------------------------------------------------------------
+
+    def sync(self, name: str, *, full: bool = False) -> RunReport:
+        cfg = self.settings.connector(name)
+        report = RunReport(connector=name)
+        started = time.perf_counter()
+        with self.sessions.begin() as s:
+            cid = syncstate.ensure_connector(s, name, cfg.kind, config_hash(cfg))
+            status = s.get(syncstate.ConnectorRow, cid).status  # type: ignore[union-attr]
+            if status == "auth_failed":
+                report.status = "auth_failed"
+                report.error = "credentials were refused; fix the config to retry"
+                return report
+            if not syncstate.try_lease(s, cid, self.owner, self.now(), LEASE_TTL):
+                report.status = "leased"
+                return report
+            if full:
+                syncstate.reset_cursors(s, cid)
+        try:
+            connector = build_connector(cfg, self.settings)
+            self._sync_scopes(connector, cfg, cid, report)
+        except AuthError as exc:
+            report.status, report.error = "auth_failed", str(exc)
+        except SyncdError as exc:
+            report.status, report.error = "error", str(exc)
+        except Exception as exc:  # the per-connector boundary: record, never crash the daemon
+            log.exception("connector_failed", connector=name)
+            report.status, report.error = "error", f"{type(exc).__name__}: {exc}"
+        if report.status == "ok" and report.scope_errors:
+            report.status = "partial"
+        report.seconds = time.perf_counter() - started
+        with self.sessions.begin() as s:
+            syncstate.record_run(
+                s, cid, status=report.status, now=self.now(),
+                items=report.created, error=report.error or next(iter(report.scope_errors.values()), None),
+            )
+            syncstate.release_lease(s, cid, self.owner)
+        log.info("connector_synced", connector=name, status=report.status, created=report.created,
+                 updated=report.updated, quarantined=report.quarantined, gone=report.gone,
+                 dropped=report.dropped, seconds=round(report.seconds, 2))
+        return report
+
+    def _sync_scopes(self, connector: Connector, cfg: ConnectorConfig, cid: int, report: RunReport) -> None:
+        for scope in connector.scopes():
+            try:
+                self._sync_scope(connector, cfg, cid, scope, report)
+            except AuthError:
+                raise
+            except SyncdError as exc:
+                report.scope_errors[scope] = str(exc)
+                log.warning("scope_failed", connector=cfg.name, scope=scope, error=str(exc))
+                with self.sessions.begin() as s:
+                    syncstate.record_scope_error(s, cid, scope, str(exc), self.now())
+
+    def _sync_scope(self, connector: Connector, cfg: ConnectorConfig, cid: int, scope: str, report: RunReport) -> None:
+        with self.sessions() as s:
+            state = ScopeState(
+                cursor=syncstate.load_cursor(s, cid, scope),
+                known_remote_ids=syncstate.known_remote_ids(s, cid, scope),
+            )
+        done = 0
+        for batch in connector.fetch(scope, state):
+            self._apply(batch, cfg, cid, report)
+            done += len(batch.entries)
+            if self.progress:
+                self.progress(cfg.name, scope, done, batch.total_hint)
+
+    def _apply(self, batch: Batch, cfg: ConnectorConfig, cid: int, report: RunReport) -> None:
+        with self.sessions.begin() as s:
+            if not syncstate.try_lease(s, cid, self.owner, self.now(), LEASE_TTL):
+                raise LeaseLost(f"connector {cfg.name} was taken over by another daemon")
+            index = self.index(s)
+            planned: list[batches.Planned] = []
+            quarantined: list[Quarantined] = []
+            gone = []
+            for entry in batch.entries:
+                if isinstance(entry, Quarantined):
+                    quarantined.append(entry)
+                elif isinstance(entry, Gone):
+                    gone.append(entry.source)
+                else:
+                    signals = (
+                        MessageSignals(entry.list_id, entry.precedence, entry.auto_submitted)
+                        if isinstance(entry, MailItem) else None
+                    )
+                    match = match_participants(entry.participants, index, self.policy, signals)
+                    if not match.log:
+                        report.dropped += 1
+                        continue
+                    planned.append(batches.Planned(entry, match, cfg.visibility))
+            stats = batches.apply_batch(
+                s, connector_id=cid, scope=batch.scope, planned=planned,
+                quarantined=quarantined, gone=gone, cursor=batch.cursor, now=self.now(),
+            )
+        if stats.auto_created:
+            self._fingerprint = None  # new CRM records: rebuild the index next batch
+        report.created += stats.created
+        report.updated += stats.updated
+        report.sources += stats.sources_added
+        report.quarantined += stats.quarantined
+        report.gone += stats.gone
+
+    def sync_all(self, *, full: bool = False) -> list[RunReport]:
+        return [self.sync(c.name, full=full) for c in self.settings.connectors if c.enabled]

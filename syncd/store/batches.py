@@ -1,0 +1,470 @@
+"""Apply one connector batch to the timeline in a single transaction.
+
+The batch's items, their participants, links, attachments and sources, its
+quarantine rows, the sources it reports gone, and the connector's new cursor
+are written together: either all of it is committed or none of it, so a
+restart replays the batch and the dedupe key makes the replay harmless.
+
+Bulk paths use SQLAlchemy Core with ``INSERT ... ON CONFLICT DO NOTHING`` so
+two daemons that meet the same message at once (two mailboxes, one shared
+PostgreSQL) both end with one communication and two sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from connectors.base import MailItem, MeetingItem, Quarantined, SourceRef
+from matching import ExistingLink, LinkDecision, MatchResult, plan_links
+from syncd.store.crm import AutoCreated, create_auto_records
+from syncd.store.models import (
+    AttachmentRow,
+    Communication,
+    Link,
+    ParticipantRow,
+    QuarantineRow,
+    Source,
+    SyncCursor,
+)
+from syncd.store.upsert import insert_ignore, upsert
+
+VISIBILITY_RANK = {"metadata": 0, "subject": 1, "full": 2}
+_COMM = Communication.__table__
+_CHUNK = 400  # keeps IN (...) lists well under SQLite's variable limit
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """An item with its match result and the visibility its connector allows."""
+
+    item: MailItem | MeetingItem
+    match: MatchResult
+    visibility: str
+
+
+@dataclass(slots=True)
+class BatchStats:
+    created: int = 0
+    updated: int = 0
+    sources_added: int = 0
+    quarantined: int = 0
+    gone: int = 0
+    skipped: int = 0
+    auto_created: list[str] = field(default_factory=list)
+
+
+def _chunks(seq: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+def _comm_row(p: Planned, now: datetime) -> dict[str, Any]:
+    it = p.item
+    vis = "metadata" if isinstance(it, MeetingItem) and it.private else p.visibility
+    show_subject = vis in ("subject", "full")
+    row: dict[str, Any] = {
+        "kind": it.kind,
+        "dedupe_key": it.dedupe_key,
+        "subject": it.subject if show_subject else None,
+        "body": it.body_text if vis == "full" else None,
+        "visibility": vis,
+        "occurred_at": it.occurred_at,
+        "direction": p.match.direction,
+        "created_at": now,
+        "updated_at": now,
+        "message_id": None,
+        "ends_at": None,
+        "all_day": False,
+        "tzid": None,
+        "location": None,
+        "thread_key": None,
+        "status": None,
+        "sequence": 0,
+        "size": 0,
+        "created_by": None,
+    }
+    if isinstance(it, MailItem):
+        row.update(message_id=it.message_id, thread_key=it.thread_key, size=it.size)
+    else:
+        row.update(
+            ends_at=it.ends_at,
+            all_day=it.all_day,
+            tzid=it.tzid,
+            location=it.location if show_subject else None,
+            status=it.status,
+            sequence=it.sequence,
+            thread_key=f"ev:{it.uid}",
+        )
+    return row
+
+
+def _existing_ids(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(keys):
+        q = select(Communication.dedupe_key, Communication.id).where(
+            Communication.dedupe_key.in_(chunk)
+        )
+        found.update({k: v for k, v in session.execute(q)})
+    return found
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert communications; rows another writer inserted meanwhile are skipped."""
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = (
+        dialect_insert(_COMM)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(_COMM.c.dedupe_key, _COMM.c.id)
+    )
+    return {k: v for k, v in session.execute(stmt, rows)}
+
+
+def _participant_rows(cid: int, item: MailItem | MeetingItem) -> list[dict[str, Any]]:
+    seen: set[tuple[str, str]] = set()
+    rows = []
+    for p in item.participants:
+        if (p.role, p.address) in seen:
+            continue
+        seen.add((p.role, p.address))
+        rows.append(
+            {
+                "communication_id": cid,
+                "role": p.role,
+                "address": p.address,
+                "name": p.name,
+                "response": p.response,
+            }
+        )
+    return rows
+
+
+def _resolve(
+    d: LinkDecision, auto: AutoCreated
+) -> tuple[int | None, int | None] | None:
+    company = d.company_id
+    contact = d.contact_id
+    if company is None and d.new_company_domain:
+        company = auto.companies.get(d.new_company_domain)
+        if company is None:
+            return None
+    if contact is None and d.new_contact_address:
+        contact = auto.contacts.get(d.new_contact_address)
+        if contact is None:
+            return None
+    if company is None and contact is None:
+        return None
+    return company, contact
+
+
+def _resolved_decisions(match: MatchResult, auto: AutoCreated) -> list[LinkDecision]:
+    out: list[LinkDecision] = []
+    seen: set[tuple[int | None, int | None]] = set()
+    for d in match.links:
+        ids = _resolve(d, auto)
+        if ids is None or ids in seen:
+            continue
+        seen.add(ids)
+        out.append(
+            LinkDecision(
+                company_id=ids[0],
+                contact_id=ids[1],
+                reason=d.reason,
+                address=d.address,
+                explanation=d.explanation,
+            )
+        )
+    return out
+
+
+def _link_rows(cid: int, decisions: list[LinkDecision], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "communication_id": cid,
+            "company_id": d.company_id,
+            "contact_id": d.contact_id,
+            "reason": d.reason,
+            "explanation": d.explanation,
+            "manual": False,
+            "unlinked": False,
+            "created_at": now,
+        }
+        for d in decisions
+    ]
+
+
+def _attachment_rows(cid: int, item: MailItem) -> list[dict[str, Any]]:
+    return [
+        {
+            "communication_id": cid,
+            "name": a.name,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+        }
+        for a in item.attachments
+    ]
+
+
+def relink_communication(
+    session: Session, cid: int, decisions: list[LinkDecision], now: datetime
+) -> int:
+    """Reconcile one communication's automatic links; manual ones survive."""
+    existing = [
+        ExistingLink(
+            link_id=r.id,
+            company_id=r.company_id,
+            contact_id=r.contact_id,
+            reason=r.reason,
+            manual=r.manual,
+            unlinked=r.unlinked,
+        )
+        for r in session.scalars(select(Link).where(Link.communication_id == cid))
+    ]
+    ops = plan_links(decisions, existing)
+    for op in ops:
+        if op.op == "create":
+            session.execute(insert(Link), _link_rows(cid, [_op_decision(op)], now))
+        elif op.op == "remove":
+            session.execute(delete(Link).where(Link.id == op.link_id))
+        elif op.op == "update":
+            session.execute(
+                update(Link)
+                .where(Link.id == op.link_id)
+                .values(reason=op.reason, explanation=op.explanation)
+            )
+    return len(ops)
+
+
+def _op_decision(op: Any) -> LinkDecision:
+    return LinkDecision(
+        company_id=op.company_id,
+        contact_id=op.contact_id,
+        reason=op.reason,
+        address="",
+        explanation=op.explanation,
+    )
+
+
+def _update_meeting(session: Session, cid: int, p: Planned, row: dict[str, Any]) -> bool:
+    current = session.execute(
+        select(Communication.sequence, Communication.visibility).where(Communication.id == cid)
+    ).one()
+    if row["sequence"] < current.sequence:
+        return False  # an older copy (an attendee's stale calendar): keep the newer
+    values = {k: row[k] for k in ("subject", "body", "visibility", "occurred_at", "ends_at",
+                                  "all_day", "tzid", "location", "status", "sequence")}
+    values["updated_at"] = row["updated_at"]
+    if VISIBILITY_RANK[row["visibility"]] < VISIBILITY_RANK[current.visibility]:
+        for k in ("subject", "body", "location", "visibility"):
+            values.pop(k)
+    session.execute(update(Communication).where(Communication.id == cid).values(**values))
+    session.execute(delete(ParticipantRow).where(ParticipantRow.communication_id == cid))
+    session.execute(insert(ParticipantRow), _participant_rows(cid, p.item))
+    return True
+
+
+def _upgrade_visibility(session: Session, cid: int, row: dict[str, Any]) -> None:
+    """A copy seen through a connector allowed to show more fills the gaps."""
+    session.execute(
+        update(Communication)
+        .where(
+            Communication.id == cid,
+            Communication.visibility.in_(
+                [v for v, r in VISIBILITY_RANK.items() if r < VISIBILITY_RANK[row["visibility"]]]
+            ),
+        )
+        .values(subject=row["subject"], body=row["body"], visibility=row["visibility"])
+    )
+
+
+def _write_items(
+    session: Session, connector_id: int, planned: list[Planned], now: datetime, stats: BatchStats
+) -> None:
+    auto = create_auto_records(session, [p.match for p in planned], now)
+    stats.auto_created.extend(auto.describe())
+    # First occurrence of each key in the batch wins; later ones only add sources.
+    unique: dict[str, Planned] = {}
+    for p in planned:
+        unique.setdefault(p.item.dedupe_key, p)
+    keys = list(unique)
+    ids = _existing_ids(session, keys)
+    rows = {k: _comm_row(unique[k], now) for k in keys}
+    fresh = [rows[k] for k in keys if k not in ids]
+    inserted = _insert_new(session, fresh)
+    ids.update(inserted)
+    missing = [r["dedupe_key"] for r in fresh if r["dedupe_key"] not in inserted]
+    if missing:  # inserted concurrently by another daemon
+        ids.update(_existing_ids(session, missing))
+
+    participants: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    attachments: list[dict[str, Any]] = []
+    for key, p in unique.items():
+        cid = ids[key]
+        if key in inserted:
+            stats.created += 1
+            participants += _participant_rows(cid, p.item)
+            links += _link_rows(cid, _resolved_decisions(p.match, auto), now)
+            if isinstance(p.item, MailItem):
+                attachments += _attachment_rows(cid, p.item)
+        elif isinstance(p.item, MeetingItem):
+            if _update_meeting(session, cid, p, rows[key]):
+                relink_communication(session, cid, _resolved_decisions(p.match, auto), now)
+                stats.updated += 1
+        else:
+            _upgrade_visibility(session, cid, rows[key])
+    if participants:
+        session.execute(insert(ParticipantRow), participants)
+    if links:
+        session.execute(insert(Link), links)
+    if attachments:
+        session.execute(insert(AttachmentRow), attachments)
+    stats.sources_added += _write_sources(session, connector_id, planned, ids, now)
+
+
+def _write_sources(
+    session: Session,
+    connector_id: int,
+    planned: list[Planned],
+    ids: dict[str, int],
+    now: datetime,
+) -> int:
+    rows = [
+        {
+            "communication_id": ids[p.item.dedupe_key],
+            "connector_id": connector_id,
+            "scope": p.item.source.scope,
+            "remote_id": p.item.source.remote_id,
+            "seen_at": now,
+            "gone_at": None,
+        }
+        for p in planned
+    ]
+    # A remote id seen again (re-delivered, or content changed under the same
+    # id) points at the item it now holds and is no longer gone.
+    upsert(
+        session,
+        Source.__table__,
+        rows,
+        ["connector_id", "scope", "remote_id"],
+        ["communication_id", "seen_at", "gone_at"],
+    )
+    return len(rows)
+
+
+def _write_quarantine(
+    session: Session, connector_id: int, items: list[Quarantined], now: datetime
+) -> None:
+    rows = [
+        {
+            "connector_id": connector_id,
+            "scope": q.source.scope,
+            "remote_id": q.source.remote_id,
+            "reason": q.reason,
+            "raw": q.raw,
+            "created_at": now,
+        }
+        for q in items
+    ]
+    upsert(
+        session,
+        QuarantineRow.__table__,
+        rows,
+        ["connector_id", "scope", "remote_id"],
+        ["reason", "raw", "created_at"],
+    )
+
+
+def _mark_gone(session: Session, connector_id: int, refs: list[SourceRef], now: datetime) -> int:
+    count = 0
+    for chunk in _chunks(refs):
+        pairs = [(r.scope, r.remote_id) for r in chunk]
+        res = session.execute(
+            update(Source)
+            .where(
+                Source.connector_id == connector_id,
+                tuple_(Source.scope, Source.remote_id).in_(pairs),
+                Source.gone_at.is_(None),
+            )
+            .values(gone_at=now)
+            .returning(Source.communication_id)
+        )
+        cids = [c for (c,) in res]
+        count += len(cids)
+        _cancel_vanished_meetings(session, cids, now)
+    return count
+
+
+def _cancel_vanished_meetings(session: Session, cids: list[int], now: datetime) -> None:
+    """A meeting deleted from every calendar that held it is cancelled, not dropped."""
+    if not cids:
+        return
+    live = select(Source.communication_id).where(
+        Source.communication_id.in_(cids), Source.gone_at.is_(None)
+    )
+    session.execute(
+        update(Communication)
+        .where(
+            Communication.id.in_(cids),
+            Communication.kind == "meeting",
+            Communication.id.not_in(live),
+        )
+        .values(status="cancelled", updated_at=now)
+    )
+
+
+def save_cursor(
+    session: Session, connector_id: int, scope: str, cursor: str | None, now: datetime
+) -> None:
+    upsert(
+        session,
+        SyncCursor.__table__,
+        [
+            {
+                "connector_id": connector_id,
+                "scope": scope,
+                "value": cursor,
+                "last_error": None,
+                "updated_at": now,
+            }
+        ],
+        ["connector_id", "scope"],
+        ["value", "last_error", "updated_at"],
+    )
+
+
+def apply_batch(
+    session: Session,
+    *,
+    connector_id: int,
+    scope: str,
+    planned: list[Planned],
+    quarantined: list[Quarantined],
+    gone: list[SourceRef],
+    cursor: str | None,
+    now: datetime,
+    skipped: int = 0,
+) -> BatchStats:
+    """Write one batch and its cursor; the caller owns the transaction."""
+    stats = BatchStats(skipped=skipped)
+    if planned:
+        _write_items(session, connector_id, planned, now, stats)
+    if quarantined:
+        _write_quarantine(session, connector_id, quarantined, now)
+        stats.quarantined = len(quarantined)
+    if gone:
+        stats.gone = _mark_gone(session, connector_id, gone, now)
+    save_cursor(session, connector_id, scope, cursor, now)
+    return stats

@@ -1,0 +1,45 @@
+"""Dialect-aware INSERT ... ON CONFLICT helpers (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def _insert(session: Session, table: Table) -> Any:
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"unsupported database dialect {name}")
+
+
+def insert_ignore(
+    session: Session, table: Table, rows: list[dict[str, Any]], conflict: list[str]
+) -> None:
+    """Insert rows, silently skipping those that hit the unique ``conflict`` columns."""
+    if not rows:
+        return
+    stmt = _insert(session, table).on_conflict_do_nothing(index_elements=conflict)
+    session.execute(stmt, rows)
+
+
+def upsert(
+    session: Session,
+    table: Table,
+    rows: list[dict[str, Any]],
+    conflict: list[str],
+    update: list[str],
+) -> None:
+    """Insert rows, or overwrite the ``update`` columns where ``conflict`` matches."""
+    if not rows:
+        return
+    stmt = _insert(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=conflict, set_={c: stmt.excluded[c] for c in update}
+    )
+    session.execute(stmt, rows)

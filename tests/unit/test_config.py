@@ -1,0 +1,79 @@
+"""Config validation: every problem named by its field path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syncd.config import load_settings, parse_duration, parse_settings
+from syncd.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_example_and_demo_configs_validate() -> None:
+    example = load_settings(ROOT / "config" / "syncd.example.toml")
+    assert [c.kind for c in example.connectors] == ["maildir", "mbox", "eml", "ics"]
+    demo = load_settings(ROOT / "config" / "demo" / "syncd.toml")
+    assert demo.database.url == f"sqlite:///{(ROOT / 'var' / 'demo.sqlite').resolve()}"
+    assert demo.connector("peter-mail").path == (ROOT / "config" / "demo" / "mail").resolve()
+
+
+def test_all_problems_reported_with_field_paths(tmp_path: Path) -> None:
+    data = {
+        "matching": {"auto_create": "everything"},
+        "sync": {"interval": "soon"},
+        "connectors": [
+            {"name": "ok", "kind": "maildir", "path": "m"},
+            {"name": "bad name!", "kind": "maildir"},
+            {"name": "x", "kind": "pop3", "path": "p"},
+            {"name": "ok", "kind": "mbox", "path": "m", "visibility": "everything"},
+        ],
+    }
+    with pytest.raises(ConfigError) as err:
+        parse_settings(data, tmp_path)
+    text = str(err.value)
+    for expected in (
+        "matching.auto_create",
+        "sync.interval",
+        "connectors[1].name",
+        "connectors[1].path: Field required",
+        "connectors[2]",
+        "connectors[3].visibility",
+    ):
+        assert expected in text, (expected, text)
+
+
+def test_duplicate_connector_names_are_refused(tmp_path: Path) -> None:
+    data = {"connectors": [{"name": "a", "kind": "mbox", "path": "x"}] * 2}
+    with pytest.raises(ConfigError, match="used twice"):
+        parse_settings(data, tmp_path)
+
+
+def test_unknown_keys_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"database\.pasword"):
+        parse_settings({"database": {"pasword": "x"}}, tmp_path)
+
+
+def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[database\nurl=1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(bad)
+    with pytest.raises(ConfigError, match="file not found"):
+        load_settings(tmp_path / "missing.toml")
+
+
+def test_environment_overrides_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = parse_settings({"database": {"url": "sqlite:///a.sqlite"}}, tmp_path)
+    assert s.database_url() == f"sqlite:///{tmp_path / 'a.sqlite'}"
+    monkeypatch.setenv("SYNCD_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    assert s.database_url() == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30s", 30), ("5m", 300), ("2h", 7200), ("90d", 90 * 86400), (15, 15)]
+)
+def test_durations(text: str | int, seconds: int) -> None:
+    assert parse_duration(text).total_seconds() == seconds
