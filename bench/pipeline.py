@@ -114,8 +114,11 @@ def main() -> None:
         parse_rate = n / parse_s
         rows = [("stdlib parse, policy.default, 1 core", n, parse_s, parse_rate, 1.0, "")]
 
-        results = {"SQLite": run_import(f"sqlite:///{root / 'bench.sqlite'}", maildir,
-                                        args.visibility, args.workers)}
+        results = {
+            "SQLite": run_import(
+                f"sqlite:///{root / 'bench.sqlite'}", maildir, args.visibility, args.workers
+            )
+        }
         if not args.no_pg:
             name = f"syncd_bench_{uuid.uuid4().hex[:8]}"
             admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
@@ -123,7 +126,10 @@ def main() -> None:
                 c.execute(text(f'CREATE DATABASE "{name}"'))
             try:
                 results["PostgreSQL"] = run_import(
-                    args.pg_url.rsplit("/", 1)[0] + f"/{name}", maildir, args.visibility, args.workers
+                    args.pg_url.rsplit("/", 1)[0] + f"/{name}",
+                    maildir,
+                    args.visibility,
+                    args.workers,
                 )
             finally:
                 with admin.connect() as c:
@@ -131,13 +137,40 @@ def main() -> None:
                 admin.dispose()
         for db, r in results.items():
             rate = n / r["first_s"]
-            note = f"{int(r['rows'])} items, {int(r['dropped'])} not logged, {int(r['quarantined'])} quarantined"
-            rows.append((f"syncd import → {db} ({args.visibility})", n, r["first_s"], rate,
-                         rate / parse_rate, note))
-            rows.append((f"  re-run, unchanged archive → {db}", n, r["again_s"], n / r["again_s"],
-                         r["first_s"] / r["again_s"], "× faster than first"))
-            rows.append((f"  full rescan, cursor dropped → {db}", n, r["rescan_s"], n / r["rescan_s"],
-                         r["first_s"] / r["rescan_s"], "× faster than first"))
+            note = (
+                f"{int(r['rows'])} items, {int(r['dropped'])} not logged, "
+                f"{int(r['quarantined'])} quarantined"
+            )
+            rows.append(
+                (
+                    f"syncd import → {db} ({args.visibility})",
+                    n,
+                    r["first_s"],
+                    rate,
+                    rate / parse_rate,
+                    note,
+                )
+            )
+            rows.append(
+                (
+                    f"  re-run, unchanged archive → {db}",
+                    n,
+                    r["again_s"],
+                    n / r["again_s"],
+                    r["first_s"] / r["again_s"],
+                    "× faster than first",
+                )
+            )
+            rows.append(
+                (
+                    f"  full rescan, cursor dropped → {db}",
+                    n,
+                    r["rescan_s"],
+                    n / r["rescan_s"],
+                    r["first_s"] / r["rescan_s"],
+                    "× faster than first",
+                )
+            )
 
     own, kids = rss_mb()
     cores = os.cpu_count()
@@ -147,8 +180,10 @@ def main() -> None:
     for stage, count, secs, rate, ratio, note in rows:
         print(f"| {stage:<44} | {count:>6} | {secs:>8.2f} | {rate:>8.0f} | {ratio:>6.2f} | {note}")
     print(f"\npeak RSS: main process {own:.0f} MB, largest parser process {kids:.0f} MB")
-    print("ratio: import rows = rate / stdlib parse rate (target ≥ 0.5 on SQLite); "
-          "re-run rows = first import time / this time (target ≥ 5)")
+    print(
+        "ratio: import rows = rate / stdlib parse rate (target ≥ 0.5 on SQLite); "
+        "re-run rows = first import time / this time (target ≥ 5)"
+    )
 
 
 if __name__ == "__main__":

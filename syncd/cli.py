@@ -62,7 +62,12 @@ class Context:
         from syncd.store.migrate import current_revision
 
         if current_revision(self.engine) is None:
-            raise ConfigError([f"database {render.safe_url(self.url)} has no syncd schema: run `syncd init` first"])
+            raise ConfigError(
+                [
+                    f"database {render.safe_url(self.url)} has no syncd schema: "
+                    "run `syncd init` first"
+                ]
+            )
 
 
 def _default_config() -> Path | None:
@@ -76,10 +81,19 @@ def _default_config() -> Path | None:
 
 
 @click.group()
-@click.option("--config", "-c", type=click.Path(path_type=Path), default=None,
-              help="TOML config file (default: $SYNCD_CONFIG, ./syncd.toml, /etc/syncd/syncd.toml).")
-@click.option("--database", envvar="SYNCD_DATABASE_URL", default=None,
-              help="Database URL; overrides the config (env SYNCD_DATABASE_URL).")
+@click.option(
+    "--config",
+    "-c",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="TOML config file (default: $SYNCD_CONFIG, ./syncd.toml, /etc/syncd/syncd.toml).",
+)
+@click.option(
+    "--database",
+    envvar="SYNCD_DATABASE_URL",
+    default=None,
+    help="Database URL; overrides the config (env SYNCD_DATABASE_URL).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Debug logging.")
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None, database: str | None, verbose: bool) -> None:
@@ -146,8 +160,13 @@ def connectors() -> None:
 def connectors_list(obj: Context, as_json: bool) -> None:
     """List configured connectors."""
     rows = [
-        {"name": c.name, "kind": c.kind, "enabled": c.enabled, "visibility": c.visibility,
-         "target": str(getattr(c, "path", ""))}
+        {
+            "name": c.name,
+            "kind": c.kind,
+            "enabled": c.enabled,
+            "visibility": c.visibility,
+            "target": str(getattr(c, "path", "")),
+        }
         for c in obj.settings.connectors
     ]
     if as_json:
@@ -168,7 +187,9 @@ def connectors_test(obj: Context, name: str) -> None:
     for scope in result.scopes:
         click.echo(f"  scope: {scope}")
     if result.preview_items is not None:
-        click.echo(f"  would read {result.preview_items} items ({render.size(result.preview_bytes or 0)})")
+        click.echo(
+            f"  would read {result.preview_items} items ({render.size(result.preview_bytes or 0)})"
+        )
     if not result.ok:
         sys.exit(1)
 
@@ -240,7 +261,9 @@ def status(obj: Context, as_json: bool) -> None:
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def timeline(obj: Context, company: str | None, contact: str | None, limit: int, as_json: bool) -> None:
+def timeline(
+    obj: Context, company: str | None, contact: str | None, limit: int, as_json: bool
+) -> None:
     """A company's or contact's communication timeline, newest first."""
     from syncd.store.queries import find_company, find_contact
     from syncd.store.queries import timeline as query
@@ -281,8 +304,16 @@ def note() -> None:
 @click.option("--at", "at", default=None, help="When (ISO 8601; default now).")
 @click.option("--author", default=None, help="The CRM user writing the note.")
 @click.pass_obj
-def note_add(obj: Context, company: str | None, contact: str | None, kind: str, text: str,
-             subject: str | None, at: str | None, author: str | None) -> None:
+def note_add(
+    obj: Context,
+    company: str | None,
+    contact: str | None,
+    kind: str,
+    text: str,
+    subject: str | None,
+    at: str | None,
+    author: str | None,
+) -> None:
     """Log a call or a note on a company's or contact's timeline."""
     from syncd.store.notes import add_note
     from syncd.store.queries import find_company, find_contact
@@ -301,8 +332,16 @@ def note_add(obj: Context, company: str | None, contact: str | None, kind: str, 
         if contact and cont is None:
             raise click.ClickException(f"no contact matches {contact!r}")
         company_id = comp.id if comp else (cont.company_id if cont else None)
-        nid = add_note(s, kind=kind, text=text, subject=subject, occurred_at=when.astimezone(UTC),
-                       company_id=company_id, contact_id=cont.id if cont else None, author=author)
+        nid = add_note(
+            s,
+            kind=kind,
+            text=text,
+            subject=subject,
+            occurred_at=when.astimezone(UTC),
+            company_id=company_id,
+            contact_id=cont.id if cont else None,
+            author=author,
+        )
     click.echo(f"{kind} #{nid} added")
 
 

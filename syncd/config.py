@@ -125,12 +125,13 @@ class _Secret(_Strict):
     @model_validator(mode="after")
     def _one_secret(self) -> _Secret:
         given = [
-            n
-            for n in ("password_env", "password_file", "password_credential")
-            if getattr(self, n)
+            n for n in ("password_env", "password_file", "password_credential") if getattr(self, n)
         ]
         if len(given) > 1:
-            raise ValueError(f"give only one of password_env, password_file, password_credential (got {', '.join(given)})")
+            raise ValueError(
+                "give only one of password_env, password_file, password_credential "
+                f"(got {', '.join(given)})"
+            )
         return self
 
     def password(self) -> str | None:
@@ -138,14 +139,21 @@ class _Secret(_Strict):
         if self.password_env:
             value = os.environ.get(self.password_env)
             if value is None:
-                raise ConfigError([f"password_env: environment variable {self.password_env} is not set"])
+                raise ConfigError(
+                    [f"password_env: environment variable {self.password_env} is not set"]
+                )
             return value
         if self.password_file:
             return self.password_file.read_text(encoding="utf-8").strip()
         if self.password_credential:
             cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
             if not cred_dir:
-                raise ConfigError(["password_credential: CREDENTIALS_DIRECTORY is not set (run under systemd with LoadCredential=)"])
+                raise ConfigError(
+                    [
+                        "password_credential: CREDENTIALS_DIRECTORY is not set "
+                        "(run under systemd with LoadCredential=)"
+                    ]
+                )
             return (Path(cred_dir) / self.password_credential).read_text(encoding="utf-8").strip()
         return None
 
@@ -210,7 +218,7 @@ def _resolve_paths(data: dict, base: Path) -> dict:
 def _resolve_sqlite_url(url: str, base: Path) -> str:
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://":
-        return prefix + str((base / url[len(prefix):]).resolve())
+        return prefix + str((base / url[len(prefix) :]).resolve())
     return url
 
 

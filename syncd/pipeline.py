@@ -152,16 +152,30 @@ class Pipeline:
         report.seconds = time.perf_counter() - started
         with self.sessions.begin() as s:
             syncstate.record_run(
-                s, cid, status=report.status, now=self.now(),
-                items=report.created, error=report.error or next(iter(report.scope_errors.values()), None),
+                s,
+                cid,
+                status=report.status,
+                now=self.now(),
+                items=report.created,
+                error=report.error or next(iter(report.scope_errors.values()), None),
             )
             syncstate.release_lease(s, cid, self.owner)
-        log.info("connector_synced", connector=name, status=report.status, created=report.created,
-                 updated=report.updated, quarantined=report.quarantined, gone=report.gone,
-                 dropped=report.dropped, seconds=round(report.seconds, 2))
+        log.info(
+            "connector_synced",
+            connector=name,
+            status=report.status,
+            created=report.created,
+            updated=report.updated,
+            quarantined=report.quarantined,
+            gone=report.gone,
+            dropped=report.dropped,
+            seconds=round(report.seconds, 2),
+        )
         return report
 
-    def _sync_scopes(self, connector: Connector, cfg: ConnectorConfig, cid: int, report: RunReport) -> None:
+    def _sync_scopes(
+        self, connector: Connector, cfg: ConnectorConfig, cid: int, report: RunReport
+    ) -> None:
         for scope in connector.scopes():
             try:
                 self._sync_scope(connector, cfg, cid, scope, report)
@@ -173,7 +187,9 @@ class Pipeline:
                 with self.sessions.begin() as s:
                     syncstate.record_scope_error(s, cid, scope, str(exc), self.now())
 
-    def _sync_scope(self, connector: Connector, cfg: ConnectorConfig, cid: int, scope: str, report: RunReport) -> None:
+    def _sync_scope(
+        self, connector: Connector, cfg: ConnectorConfig, cid: int, scope: str, report: RunReport
+    ) -> None:
         with self.sessions() as s:
             state = ScopeState(
                 cursor=syncstate.load_cursor(s, cid, scope),
@@ -202,7 +218,8 @@ class Pipeline:
                 else:
                     signals = (
                         MessageSignals(entry.list_id, entry.precedence, entry.auto_submitted)
-                        if isinstance(entry, MailItem) else None
+                        if isinstance(entry, MailItem)
+                        else None
                     )
                     match = match_participants(entry.participants, index, self.policy, signals)
                     if not match.log:
@@ -210,8 +227,14 @@ class Pipeline:
                         continue
                     planned.append(batches.Planned(entry, match, cfg.visibility))
             stats = batches.apply_batch(
-                s, connector_id=cid, scope=batch.scope, planned=planned,
-                quarantined=quarantined, gone=gone, cursor=batch.cursor, now=self.now(),
+                s,
+                connector_id=cid,
+                scope=batch.scope,
+                planned=planned,
+                quarantined=quarantined,
+                gone=gone,
+                cursor=batch.cursor,
+                now=self.now(),
             )
         if stats.auto_created:
             self._fingerprint = None  # new CRM records: rebuild the index next batch

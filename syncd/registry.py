@@ -23,15 +23,21 @@ def build_connector(cfg: ConnectorConfig, settings: Settings) -> Connector:
     if isinstance(cfg, MaildirConnectorConfig):
         from connectors.files import MaildirConnector
 
-        return MaildirConnector(cfg.name, cfg.path, cfg.visibility, workers=settings.sync.workers, **common)
+        return MaildirConnector(
+            cfg.name, cfg.path, cfg.visibility, workers=settings.sync.workers, **common
+        )
     if isinstance(cfg, MboxConnectorConfig):
         from connectors.files import MboxConnector
 
-        return MboxConnector(cfg.name, cfg.path, cfg.visibility, workers=settings.sync.workers, **common)
+        return MboxConnector(
+            cfg.name, cfg.path, cfg.visibility, workers=settings.sync.workers, **common
+        )
     if isinstance(cfg, EmlConnectorConfig):
         from connectors.files import EmlDirConnector
 
-        return EmlDirConnector(cfg.name, cfg.path, cfg.visibility, workers=settings.sync.workers, **common)
+        return EmlDirConnector(
+            cfg.name, cfg.path, cfg.visibility, workers=settings.sync.workers, **common
+        )
     if isinstance(cfg, IcsConnectorConfig):
         from connectors.ics_files import IcsConnector
 

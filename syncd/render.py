@@ -46,8 +46,12 @@ def progress() -> Iterator[Any]:
         yield None
         return
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
     )
     tasks: dict[tuple[str, str], Any] = {}
 
@@ -62,21 +66,50 @@ def progress() -> Iterator[Any]:
 
 
 def reports(rows: Sequence[Any]) -> None:
-    t = Table("connector", "status", "new", "updated", "sources", "quarantined", "gone",
-              "not logged", "seconds", "error")
+    t = Table(
+        "connector",
+        "status",
+        "new",
+        "updated",
+        "sources",
+        "quarantined",
+        "gone",
+        "not logged",
+        "seconds",
+        "error",
+    )
     for r in rows:
         err = r.error or "; ".join(f"{k}: {v}" for k, v in r.scope_errors.items())
-        t.add_row(r.connector, r.status, str(r.created), str(r.updated), str(r.sources),
-                  str(r.quarantined), str(r.gone), str(r.dropped), f"{r.seconds:.1f}", err or "")
+        t.add_row(
+            r.connector,
+            r.status,
+            str(r.created),
+            str(r.updated),
+            str(r.sources),
+            str(r.quarantined),
+            str(r.gone),
+            str(r.dropped),
+            f"{r.seconds:.1f}",
+            err or "",
+        )
     console.print(t)
 
 
 def status(rows: Sequence[dict[str, Any]]) -> None:
-    t = Table("connector", "kind", "status", "last sync", "items", "errors", "quarantined",
-              "last error")
+    t = Table(
+        "connector", "kind", "status", "last sync", "items", "errors", "quarantined", "last error"
+    )
     for r in rows:
-        t.add_row(r["name"], r["kind"], r["status"], r["last_sync_at"] or "never", str(r["items"]),
-                  str(r["errors"]), str(r["quarantined"]), r["last_error"] or "")
+        t.add_row(
+            r["name"],
+            r["kind"],
+            r["status"],
+            r["last_sync_at"] or "never",
+            str(r["items"]),
+            str(r["errors"]),
+            str(r["quarantined"]),
+            r["last_error"] or "",
+        )
         for sc in r["scopes"]:
             if sc["error"]:
                 t.add_row("", "", "", "", "", "", "", f"{sc['scope']}: {sc['error']}")
@@ -92,10 +125,14 @@ def timeline(title: str, items: Sequence[dict[str, Any]]) -> None:
         when = (it["occurred_at"] or "")[:16].replace("T", " ")
         subject = it["subject"] if it["subject"] is not None else "(hidden)"
         flag = f" [{it['status']}]" if it.get("status") else ""
-        console.print(f"{when}  {it['kind']:<7} {_ARROW.get(it['direction'], ' ')} {subject}{flag}",
-                      markup=False)
+        console.print(
+            f"{when}  {it['kind']:<7} {_ARROW.get(it['direction'], ' ')} {subject}{flag}",
+            markup=False,
+        )
         who = ", ".join(
-            f"{p['role']}:{p['address']}" for p in it["participants"] if p["role"] in ("from", "organizer")
+            f"{p['role']}:{p['address']}"
+            for p in it["participants"]
+            if p["role"] in ("from", "organizer")
         )
         why = "; ".join(sorted({lk["reason"] for lk in it["links"]}))
         srcs = ", ".join(sorted({s["connector"] for s in it["sources"]}))

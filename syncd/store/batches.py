@@ -32,7 +32,7 @@ from syncd.store.models import (
     Source,
     SyncCursor,
 )
-from syncd.store.upsert import insert_ignore, upsert
+from syncd.store.upsert import upsert
 
 VISIBILITY_RANK = {"metadata": 0, "subject": 1, "full": 2}
 _COMM = Communication.__table__
@@ -150,9 +150,7 @@ def _participant_rows(cid: int, item: MailItem | MeetingItem) -> list[dict[str, 
     return rows
 
 
-def _resolve(
-    d: LinkDecision, auto: AutoCreated
-) -> tuple[int | None, int | None] | None:
+def _resolve(d: LinkDecision, auto: AutoCreated) -> tuple[int | None, int | None] | None:
     company = d.company_id
     contact = d.contact_id
     if company is None and d.new_company_domain:
@@ -263,8 +261,21 @@ def _update_meeting(session: Session, cid: int, p: Planned, row: dict[str, Any])
     ).one()
     if row["sequence"] < current.sequence:
         return False  # an older copy (an attendee's stale calendar): keep the newer
-    values = {k: row[k] for k in ("subject", "body", "visibility", "occurred_at", "ends_at",
-                                  "all_day", "tzid", "location", "status", "sequence")}
+    values = {
+        k: row[k]
+        for k in (
+            "subject",
+            "body",
+            "visibility",
+            "occurred_at",
+            "ends_at",
+            "all_day",
+            "tzid",
+            "location",
+            "status",
+            "sequence",
+        )
+    }
     values["updated_at"] = row["updated_at"]
     if VISIBILITY_RANK[row["visibility"]] < VISIBILITY_RANK[current.visibility]:
         for k in ("subject", "body", "location", "visibility"):

@@ -37,7 +37,9 @@ class AutoCreated:
         ]
 
 
-def load_index(session: Session, policy: MatchPolicy, extra_internal: Iterable[str] = ()) -> CrmIndex:
+def load_index(
+    session: Session, policy: MatchPolicy, extra_internal: Iterable[str] = ()
+) -> CrmIndex:
     """Build the matcher's in-memory index from the CRM tables."""
     domains: dict[int, list[str]] = defaultdict(list)
     for cid, dom in session.execute(select(CompanyDomain.company_id, CompanyDomain.domain)):
@@ -95,8 +97,11 @@ def create_auto_records(
         )
         if existing is None:
             company = Company(
-                name=proposal.name, auto_created=True, auto_reason=proposal.reason,
-                created_at=now, updated_at=now,
+                name=proposal.name,
+                auto_created=True,
+                auto_reason=proposal.reason,
+                created_at=now,
+                updated_at=now,
             )
             company.domains.append(CompanyDomain(domain=domain))
             session.add(company)
@@ -113,8 +118,12 @@ def create_auto_records(
             if company_id is None and proposal.company_domain:
                 company_id = out.companies.get(proposal.company_domain)
             contact = Contact(
-                name=proposal.name, company_id=company_id, auto_created=True,
-                auto_reason=proposal.reason, created_at=now, updated_at=now,
+                name=proposal.name,
+                company_id=company_id,
+                auto_created=True,
+                auto_reason=proposal.reason,
+                created_at=now,
+                updated_at=now,
             )
             contact.emails.append(ContactEmail(email=address))
             session.add(contact)

@@ -12,6 +12,7 @@ company = registration number, exact name, or one of its domains)
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from dataclasses import dataclass
@@ -38,13 +39,11 @@ def _norm_domain(value: str) -> str:
     d = value.strip().lower().lstrip("@").rstrip(".")
     if d.startswith("http://") or d.startswith("https://"):
         d = d.split("//", 1)[1].split("/", 1)[0]
-    try:
+    with contextlib.suppress(UnicodeError):
         d = ".".join(
             label.encode("ascii").decode("idna") if label.startswith("xn--") else label
             for label in d.split(".")
         )
-    except UnicodeError:
-        pass
     return d
 
 
@@ -82,7 +81,9 @@ def _read(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str
         if missing:
             problems.append(f"missing column(s): {', '.join(missing)}")
         if unknown:
-            problems.append(f"unknown column(s): {', '.join(unknown)}; expected {', '.join(columns)}")
+            problems.append(
+                f"unknown column(s): {', '.join(unknown)}; expected {', '.join(columns)}"
+            )
         raise ImportRowError([(1, "; ".join(problems))])
     reader.fieldnames = header
     rows = []
@@ -99,7 +100,9 @@ def import_companies(session: Session, path: Path, now: datetime) -> ImportResul
     owner_in_file: dict[str, int] = {}
     by_reg = {c.registration_no: c for c in session.scalars(select(Company)) if c.registration_no}
     by_name = {c.name.casefold(): c for c in session.scalars(select(Company))}
-    domain_owner = {d: c for d, c in session.execute(select(CompanyDomain.domain, CompanyDomain.company_id))}
+    domain_owner = {
+        d: c for d, c in session.execute(select(CompanyDomain.domain, CompanyDomain.company_id))
+    }
     plans = []
     for line, r in rows:
         if not r.get("name"):
@@ -152,7 +155,9 @@ def import_contacts(session: Session, path: Path, now: datetime) -> ImportResult
             by_key[c.registration_no.casefold()] = c.id
     for dom, cid in session.execute(select(CompanyDomain.domain, CompanyDomain.company_id)):
         by_key.setdefault(dom, cid)
-    email_owner = {e: c for e, c in session.execute(select(ContactEmail.email, ContactEmail.contact_id))}
+    email_owner = {
+        e: c for e, c in session.execute(select(ContactEmail.email, ContactEmail.contact_id))
+    }
     seen_in_file: dict[str, int] = {}
     plans = []
     for line, r in rows:
@@ -170,12 +175,22 @@ def import_contacts(session: Session, path: Path, now: datetime) -> ImportResult
             problems.append((line, "email is empty"))
         company_id = None
         if r.get("company"):
-            company_id = by_key.get(r["company"].casefold()) or by_key.get(_norm_domain(r["company"]))
+            company_id = by_key.get(r["company"].casefold()) or by_key.get(
+                _norm_domain(r["company"])
+            )
             if company_id is None:
-                problems.append((line, f"company {r['company']!r} not found (give its registration number, name or domain)"))
+                problems.append(
+                    (
+                        line,
+                        f"company {r['company']!r} not found "
+                        "(give its registration number, name or domain)",
+                    )
+                )
         owners = {email_owner[e] for e in emails if e in email_owner}
         if len(owners) > 1:
-            problems.append((line, f"emails belong to different existing contacts {sorted(owners)}"))
+            problems.append(
+                (line, f"emails belong to different existing contacts {sorted(owners)}")
+            )
         plans.append((owners.pop() if len(owners) == 1 else None, r, emails, company_id))
     if problems:
         raise ImportRowError(problems)

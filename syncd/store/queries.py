@@ -58,7 +58,9 @@ def timeline(
     limit: int = 50,
 ) -> list[dict[str, Any]]:
     """Items on a company's or contact's timeline, newest first."""
-    cond = Link.company_id == company_id if company_id is not None else Link.contact_id == contact_id
+    cond = (
+        Link.company_id == company_id if company_id is not None else Link.contact_id == contact_id
+    )
     ids_q = (
         select(Communication.id)
         .join(Link, Link.communication_id == Communication.id)
@@ -70,9 +72,15 @@ def timeline(
     ids = list(session.scalars(ids_q))
     if not ids:
         return []
-    comms = {c.id: c for c in session.scalars(select(Communication).where(Communication.id.in_(ids)))}
+    comms = {
+        c.id: c for c in session.scalars(select(Communication).where(Communication.id.in_(ids)))
+    }
     parts: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for p in session.scalars(select(ParticipantRow).where(ParticipantRow.communication_id.in_(ids)).order_by(ParticipantRow.id)):
+    for p in session.scalars(
+        select(ParticipantRow)
+        .where(ParticipantRow.communication_id.in_(ids))
+        .order_by(ParticipantRow.id)
+    ):
         parts[p.communication_id].append(
             {"role": p.role, "address": p.address, "name": p.name, "response": p.response}
         )
@@ -105,8 +113,12 @@ def timeline(
     )
     for src, cname in session.execute(sq):
         sources[src.communication_id].append(
-            {"connector": cname, "scope": src.scope, "remote_id": src.remote_id,
-             "gone": src.gone_at is not None}
+            {
+                "connector": cname,
+                "scope": src.scope,
+                "remote_id": src.remote_id,
+                "gone": src.gone_at is not None,
+            }
         )
     atts: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for a in session.scalars(select(AttachmentRow).where(AttachmentRow.communication_id.in_(ids))):
@@ -143,8 +155,9 @@ def connector_status(session: Session) -> list[dict[str, Any]]:
     items = {
         cid: n
         for cid, n in session.execute(
-            select(Source.connector_id, func.count(func.distinct(Source.communication_id)))
-            .group_by(Source.connector_id)
+            select(
+                Source.connector_id, func.count(func.distinct(Source.communication_id))
+            ).group_by(Source.connector_id)
         )
     }
     quarantined = {
@@ -156,8 +169,12 @@ def connector_status(session: Session) -> list[dict[str, Any]]:
     scope_rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for cur in session.scalars(select(SyncCursor).order_by(SyncCursor.scope)):
         scope_rows[cur.connector_id].append(
-            {"scope": cur.scope, "synced": cur.value is not None, "error": cur.last_error,
-             "updated_at": _iso(cur.updated_at)}
+            {
+                "scope": cur.scope,
+                "synced": cur.value is not None,
+                "error": cur.last_error,
+                "updated_at": _iso(cur.updated_at),
+            }
         )
     out = []
     for row in session.scalars(select(ConnectorRow).order_by(ConnectorRow.name)):
@@ -184,7 +201,14 @@ def quarantine_list(session: Session, connector_id: int | None = None) -> list[d
     if connector_id is not None:
         q = q.where(QuarantineRow.connector_id == connector_id)
     return [
-        {"id": r.id, "connector": name, "scope": r.scope, "remote_id": r.remote_id,
-         "reason": r.reason, "size": len(r.raw), "created_at": _iso(r.created_at)}
+        {
+            "id": r.id,
+            "connector": name,
+            "scope": r.scope,
+            "remote_id": r.remote_id,
+            "reason": r.reason,
+            "size": len(r.raw),
+            "created_at": _iso(r.created_at),
+        }
         for r, name in session.execute(q.order_by(QuarantineRow.id))
     ]

@@ -22,8 +22,16 @@ def ensure_connector(session: Session, name: str, kind: str, config_hash: str) -
     insert_ignore(
         session,
         ConnectorRow.__table__,
-        [{"name": name, "kind": kind, "status": "idle", "config_hash": config_hash,
-          "error_count": 0, "items_seen": 0}],
+        [
+            {
+                "name": name,
+                "kind": kind,
+                "status": "idle",
+                "config_hash": config_hash,
+                "error_count": 0,
+                "items_seen": 0,
+            }
+        ],
         ["name"],
     )
     row = session.scalars(select(ConnectorRow).where(ConnectorRow.name == name)).one()
@@ -36,7 +44,9 @@ def ensure_connector(session: Session, name: str, kind: str, config_hash: str) -
     return row.id
 
 
-def try_lease(session: Session, connector_id: int, owner: str, now: datetime, ttl: timedelta) -> bool:
+def try_lease(
+    session: Session, connector_id: int, owner: str, now: datetime, ttl: timedelta
+) -> bool:
     """Take or renew the connector's lease; False when another daemon holds it."""
     res = session.execute(
         update(ConnectorRow)
@@ -95,8 +105,11 @@ def record_scope_error(
         select(SyncCursor).where(SyncCursor.connector_id == connector_id, SyncCursor.scope == scope)
     )
     if row is None:
-        session.add(SyncCursor(connector_id=connector_id, scope=scope, value=None,
-                               last_error=error, updated_at=now))
+        session.add(
+            SyncCursor(
+                connector_id=connector_id, scope=scope, value=None, last_error=error, updated_at=now
+            )
+        )
     else:
         row.last_error = error
         row.updated_at = now

@@ -31,8 +31,15 @@ from syncd.store.queries import connector_status, timeline
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-def mail(key: str, remote: str, *, connector: str = "c1", scope: str = "INBOX",
-         when: datetime = NOW, subject: str = "Cenová ponuka") -> MailItem:
+def mail(
+    key: str,
+    remote: str,
+    *,
+    connector: str = "c1",
+    scope: str = "INBOX",
+    when: datetime = NOW,
+    subject: str = "Cenová ponuka",
+) -> MailItem:
     return MailItem(
         source=SourceRef(connector, scope, remote),
         dedupe_key=key,
@@ -79,9 +86,14 @@ def crm(sessions) -> dict[str, int]:  # type: ignore[no-untyped-def]
 def apply(sessions, connector_id: int, items, *, cursor: str = "cur", quarantined=(), gone=()):  # type: ignore[no-untyped-def]
     with sessions.begin() as s:
         return batches.apply_batch(
-            s, connector_id=connector_id, scope="INBOX",
+            s,
+            connector_id=connector_id,
+            scope="INBOX",
             planned=[batches.Planned(i, m, "full") for i, m in items],
-            quarantined=list(quarantined), gone=list(gone), cursor=cursor, now=NOW,
+            quarantined=list(quarantined),
+            gone=list(gone),
+            cursor=cursor,
+            now=NOW,
         )
 
 
@@ -100,7 +112,9 @@ def test_batch_writes_item_links_participants_source_and_cursor(sessions, crm) -
         assert syncstate.load_cursor(s, crm["c1"], "INBOX") == "cur"
         items = timeline(s, company_id=crm["company"])
     assert items[0]["subject"] == "Cenová ponuka"
-    assert items[0]["sources"] == [{"connector": "c1", "scope": "INBOX", "remote_id": "1", "gone": False}]
+    assert items[0]["sources"] == [
+        {"connector": "c1", "scope": "INBOX", "remote_id": "1", "gone": False}
+    ]
 
 
 def test_replaying_a_batch_writes_no_duplicate(sessions, crm) -> None:  # type: ignore[no-untyped-def]
@@ -125,8 +139,11 @@ def test_same_message_in_two_mailboxes_is_one_item_with_two_sources(sessions, cr
 
 
 def test_duplicate_key_inside_one_batch(sessions, crm) -> None:  # type: ignore[no-untyped-def]
-    stats = apply(sessions, crm["c1"], [(mail("m1", "1"), match(crm["company"])),
-                                        (mail("m1", "2"), match(crm["company"]))])
+    stats = apply(
+        sessions,
+        crm["c1"],
+        [(mail("m1", "1"), match(crm["company"])), (mail("m1", "2"), match(crm["company"]))],
+    )
     assert stats.created == 1
     with sessions() as s:
         assert count(s, Communication) == 1
@@ -136,9 +153,14 @@ def test_duplicate_key_inside_one_batch(sessions, crm) -> None:  # type: ignore[
 def test_failed_transaction_keeps_neither_items_nor_cursor(sessions, crm) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(RuntimeError), sessions.begin() as s:
         batches.apply_batch(
-            s, connector_id=crm["c1"], scope="INBOX",
+            s,
+            connector_id=crm["c1"],
+            scope="INBOX",
             planned=[batches.Planned(mail("m1", "1"), match(crm["company"]), "full")],
-            quarantined=[], gone=[], cursor="moved", now=NOW,
+            quarantined=[],
+            gone=[],
+            cursor="moved",
+            now=NOW,
         )
         raise RuntimeError("crash before commit")
     with sessions() as s:
@@ -169,16 +191,26 @@ def test_gone_marks_source_but_keeps_history(sessions, crm) -> None:  # type: ig
 def test_meeting_update_changes_same_item_and_vanished_meeting_is_cancelled(sessions, crm) -> None:  # type: ignore[no-untyped-def]
     def meeting(seq: int, start: datetime) -> MeetingItem:
         return MeetingItem(
-            source=SourceRef("c1", "INBOX", "ev1"), dedupe_key="ev:uid1|", uid="uid1",
-            recurrence_id=None, subject=f"Rokovanie v{seq}", body_text=None, location="Žilina",
-            occurred_at=start, ends_at=start + timedelta(hours=1), all_day=False,
-            tzid="Europe/Bratislava", status="confirmed",
+            source=SourceRef("c1", "INBOX", "ev1"),
+            dedupe_key="ev:uid1|",
+            uid="uid1",
+            recurrence_id=None,
+            subject=f"Rokovanie v{seq}",
+            body_text=None,
+            location="Žilina",
+            occurred_at=start,
+            ends_at=start + timedelta(hours=1),
+            all_day=False,
+            tzid="Europe/Bratislava",
+            status="confirmed",
             participants=(Participant("jana@acme.sk", "Jana", "attendee", "accepted"),),
             sequence=seq,
         )
 
     apply(sessions, crm["c1"], [(meeting(0, NOW), match(crm["company"]))])
-    stats = apply(sessions, crm["c1"], [(meeting(1, NOW + timedelta(hours=2)), match(crm["company"]))])
+    stats = apply(
+        sessions, crm["c1"], [(meeting(1, NOW + timedelta(hours=2)), match(crm["company"]))]
+    )
     assert stats.updated == 1
     apply(sessions, crm["c1"], [(meeting(0, NOW), match(crm["company"]))])  # stale copy ignored
     with sessions() as s:
@@ -193,9 +225,14 @@ def test_meeting_update_changes_same_item_and_vanished_meeting_is_cancelled(sess
 def test_visibility_metadata_hides_subject_and_body(sessions, crm) -> None:  # type: ignore[no-untyped-def]
     with sessions.begin() as s:
         batches.apply_batch(
-            s, connector_id=crm["c1"], scope="INBOX",
+            s,
+            connector_id=crm["c1"],
+            scope="INBOX",
             planned=[batches.Planned(mail("m1", "1"), match(crm["company"]), "metadata")],
-            quarantined=[], gone=[], cursor=None, now=NOW,
+            quarantined=[],
+            gone=[],
+            cursor=None,
+            now=NOW,
         )
     with sessions() as s:
         comm = s.scalars(select(Communication)).one()
@@ -204,8 +241,8 @@ def test_visibility_metadata_hides_subject_and_body(sessions, crm) -> None:  # t
 
 @pytest.mark.postgres
 def test_two_daemons_racing_on_one_message_make_one_item(pg_database) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import _fresh_pg
     from syncd.store.migrate import upgrade
+    from tests.conftest import _fresh_pg
 
     engine = _fresh_pg(pg_database)
     upgrade(engine)
@@ -221,9 +258,14 @@ def test_two_daemons_racing_on_one_message_make_one_item(pg_database) -> None:  
             with sessions.begin() as s:
                 barrier.wait()
                 batches.apply_batch(
-                    s, connector_id=ids[i], scope="INBOX",
+                    s,
+                    connector_id=ids[i],
+                    scope="INBOX",
                     planned=[batches.Planned(it, match(), "full") for it in items],
-                    quarantined=[], gone=[], cursor="x", now=NOW,
+                    quarantined=[],
+                    gone=[],
+                    cursor="x",
+                    now=NOW,
                 )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)

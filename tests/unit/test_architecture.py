@@ -17,8 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
     "connectors": ("syncd.store", "syncd.pipeline", "syncd.cli", "sqlalchemy", "syncd.config"),
     "matching": ("syncd", "connectors", "sqlalchemy"),
-    "syncd/store": ("syncd.pipeline", "syncd.cli", "syncd.registry", "connectors.files",
-                    "connectors.imap", "connectors.caldav", "connectors.ews"),
+    "syncd/store": (
+        "syncd.pipeline",
+        "syncd.cli",
+        "syncd.registry",
+        "connectors.files",
+        "connectors.imap",
+        "connectors.caldav",
+        "connectors.ews",
+    ),
 }
 
 

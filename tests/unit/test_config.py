@@ -65,7 +65,9 @@ def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
         load_settings(tmp_path / "missing.toml")
 
 
-def test_environment_overrides_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_overrides_database_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     s = parse_settings({"database": {"url": "sqlite:///a.sqlite"}}, tmp_path)
     assert s.database_url() == f"sqlite:///{tmp_path / 'a.sqlite'}"
     monkeypatch.setenv("SYNCD_DATABASE_URL", "postgresql+psycopg://u@h/db")

@@ -1,0 +1,218 @@
+"""File archives through the whole pipeline into a real database (both backends)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from syncd.cli import cli
+from syncd.config import parse_settings
+from syncd.pipeline import Pipeline
+from syncd.store.db import make_engine, session_factory
+from syncd.store.models import Communication, Link, QuarantineRow, Source
+from syncd.store.queries import timeline
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "config" / "demo"
+
+
+def _msg(
+    i: int, sender: str, to: str, subject: str, *, msgid: str | None = None, charset: str = "utf-8"
+) -> bytes:
+    m = EmailMessage()
+    m["From"] = sender
+    m["To"] = to
+    m["Subject"] = subject
+    m["Date"] = format_datetime(datetime(2026, 10, 1 + i % 28, 9, i % 60, tzinfo=UTC))
+    m["Message-ID"] = msgid or make_msgid(domain="acme.sk")
+    m.set_content(f"Správa číslo {i}. Ďakujem.", charset=charset)
+    return bytes(m)
+
+
+def _maildir(root: Path, messages: dict[str, bytes]) -> Path:
+    for sub in ("cur", "new", "tmp"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    for name, raw in messages.items():
+        (root / "cur" / f"{name}:2,S").write_bytes(raw)
+    return root
+
+
+def _settings(tmp: Path, url: str, connectors: list[dict]) -> object:
+    return parse_settings(
+        {
+            "database": {"url": url},
+            "organisation": {"internal_domains": ["tatrasoft.sk"]},
+            "sync": {"batch_size": 7},
+            "connectors": connectors,
+        },
+        tmp,
+    )
+
+
+def _seed_crm(url: str) -> None:
+    from syncd.store.models import Company, CompanyDomain, Contact, ContactEmail
+
+    with session_factory(make_engine(url)).begin() as s:
+        acme = Company(name="ACME s.r.o.", registration_no="11111111")
+        acme.domains.append(CompanyDomain(domain="acme.sk"))
+        s.add(acme)
+        s.flush()
+        jana = Contact(name="Jana Nováková", company_id=acme.id)
+        jana.emails.append(ContactEmail(email="jana.novakova@gmail.com"))
+        s.add(jana)
+
+
+def test_two_mailboxes_replays_and_malformed_mail(tmp_path: Path, db_url: str) -> None:
+    _seed_crm(db_url)
+    shared = _msg(
+        0, "Ján Novák <jan@acme.sk>", "peter@tatrasoft.sk, zuzana@tatrasoft.sk", "Objednávka č. 17"
+    )
+    inbox = {
+        f"m{i}": _msg(i, "jan@acme.sk", "peter@tatrasoft.sk", f"Ponuka {i}") for i in range(20)
+    }
+    inbox["shared"] = shared
+    inbox["freemail"] = _msg(30, "Jana <jana.novakova@gmail.com>", "peter@tatrasoft.sk", "Z mobilu")
+    inbox["stranger"] = _msg(31, "x@gmail.com", "peter@tatrasoft.sk", "Ahoj")
+    inbox["broken"] = b"\x00\x01\x02 this is not mail"
+    a = _maildir(tmp_path / "peter", inbox)
+    b = _maildir(tmp_path / "zuzana", {"copy": shared})
+    settings = _settings(
+        tmp_path,
+        db_url,
+        [
+            {"name": "peter", "kind": "maildir", "path": str(a), "visibility": "full"},
+            {"name": "zuzana", "kind": "maildir", "path": str(b), "visibility": "full"},
+        ],
+    )
+    engine = make_engine(db_url)
+    pipeline = Pipeline(settings, engine)  # type: ignore[arg-type]
+    pipeline.prepare()
+    first = pipeline.sync_all()
+    assert [r.status for r in first] == ["ok", "ok"]
+    again = pipeline.sync_all()
+    rescan = pipeline.sync_all(full=True)
+    assert sum(r.created for r in again + rescan) == 0
+
+    with session_factory(engine)() as s:
+        # 20 + shared + freemail-contact + stranger (no company: still logged? no links)
+        acme_items = timeline(s, company_id=1, limit=100)
+        subjects = {i["subject"] for i in acme_items}
+        assert "Objednávka č. 17" in subjects and "Z mobilu" in subjects
+        assert "Ahoj" not in subjects  # unknown gmail user never reaches a company
+        shared_item = next(i for i in acme_items if i["subject"] == "Objednávka č. 17")
+        assert {x["connector"] for x in shared_item["sources"]} == {"peter", "zuzana"}
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(Communication)
+                .where(Communication.subject == "Objednávka č. 17")
+            )
+            == 1
+        )
+        q = s.scalars(select(QuarantineRow)).one()
+        assert q.raw == b"\x00\x01\x02 this is not mail" and q.reason
+        freemail = next(i for i in acme_items if i["subject"] == "Z mobilu")
+        assert {lk["reason"] for lk in freemail["links"]} >= {"contact_company"}
+    engine.dispose()
+
+
+def test_reused_message_id_keeps_both_messages(tmp_path: Path, db_url: str) -> None:
+    _seed_crm(db_url)
+    mid = "<12345@broken-mailer>"
+    box = _maildir(
+        tmp_path / "box",
+        {
+            "a": _msg(1, "jan@acme.sk", "peter@tatrasoft.sk", "Faktúra 1", msgid=mid),
+            "b": _msg(9, "eva@acme.sk", "peter@tatrasoft.sk", "Úplne iná správa", msgid=mid),
+        },
+    )
+    settings = _settings(
+        tmp_path,
+        db_url,
+        [{"name": "box", "kind": "maildir", "path": str(box), "visibility": "subject"}],
+    )
+    engine = make_engine(db_url)
+    Pipeline(settings, engine).sync("box")  # type: ignore[arg-type]
+    with session_factory(engine)() as s:
+        subjects = set(s.scalars(select(Communication.subject)))
+    assert subjects == {"Faktúra 1", "Úplne iná správa"}
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_config(tmp_path: Path, db_url: str) -> Path:
+    """The bundled demo, copied, pointed at the test database."""
+    target = tmp_path / "demo"
+    shutil.copytree(DEMO, target)
+    cfg = (target / "syncd.toml").read_text(encoding="utf-8")
+    cfg = cfg.replace('url = "sqlite:///../../var/demo.sqlite"', f'url = "{db_url}"')
+    (target / "syncd.toml").write_text(cfg, encoding="utf-8")
+    return target / "syncd.toml"
+
+
+def test_demo_end_to_end_through_the_cli(demo_config: Path, db_url: str) -> None:
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, ["--config", str(demo_config), *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run("init")
+    run("import", "companies", str(demo_config.parent / "companies.csv"))
+    run("import", "contacts", str(demo_config.parent / "contacts.csv"))
+    result = runner.invoke(cli, ["--config", str(demo_config), "sync", "--once"])
+    assert "peter-mail" in result.output
+    status = json.loads(run("status", "--json"))
+    mail = next(r for r in status if r["name"] == "peter-mail")
+    assert mail["items"] > 100 and mail["quarantined"] >= 3
+    # a second sync writes nothing new
+    before = _count(db_url)
+    runner.invoke(cli, ["--config", str(demo_config), "sync", "--once"])
+    assert _count(db_url) == before
+    engine = make_engine(db_url)
+    with session_factory(engine)() as s:
+        busiest = s.execute(
+            select(Link.company_id, func.count())
+            .where(Link.company_id.is_not(None))
+            .group_by(Link.company_id)
+            .order_by(func.count().desc())
+        ).first()
+    engine.dispose()
+    assert busiest is not None
+    items = json.loads(run("timeline", "--company", str(busiest[0]), "--json"))
+    assert items and items == sorted(items, key=lambda i: i["occurred_at"], reverse=True)
+    for key in ("kind", "subject", "occurred_at", "direction", "participants", "links", "sources"):
+        assert key in items[0]
+    assert all(lk["reason"] for i in items for lk in i["links"])
+    run(
+        "note",
+        "add",
+        "--company",
+        str(busiest[0]),
+        "--kind",
+        "call",
+        "--text",
+        "Telefonát: cena OK",
+    )
+    items = json.loads(run("timeline", "--company", str(busiest[0]), "--json"))
+    assert items[0]["kind"] == "call" and items[0]["links"][0]["manual"] is True
+
+
+def _count(url: str) -> tuple[int, int]:
+    engine = make_engine(url)
+    with engine.connect() as c:
+        out = (
+            c.scalar(select(func.count()).select_from(Communication)),
+            c.scalar(select(func.count()).select_from(Source)),
+        )
+    engine.dispose()
+    return out
