@@ -12,7 +12,7 @@ Connectors never touch the database; what they need to know about the store
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Set
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
@@ -124,6 +124,7 @@ class Batch:
     entries: tuple[Entry, ...]
     cursor: str | None
     total_hint: int | None = None  # items expected in this scope, for progress
+    keep_cursor: bool = False  # a gap fill (verify): store entries, leave the cursor alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,14 @@ class CheckResult:
     preview_bytes: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RemoteMessage:
+    """One message as the server lists it, for gap checks (``syncd verify``)."""
+
+    remote_id: str
+    message_id: str | None
+
+
 @runtime_checkable
 class Connector(Protocol):
     """One configured source of mail or meetings."""
@@ -161,4 +170,30 @@ class Connector(Protocol):
 
     def check(self) -> CheckResult:
         """Connect, list scopes, preview what a first sync would read."""
+        ...
+
+
+@runtime_checkable
+class Watchable(Protocol):
+    """A connector that can wait for the server to push changes (IMAP IDLE)."""
+
+    def wait_for_changes(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds; True when something changed."""
+        ...
+
+    def close(self) -> None:
+        """Drop the push connection."""
+        ...
+
+
+@runtime_checkable
+class Verifiable(Protocol):
+    """A connector that can list what the server holds and fetch given ids."""
+
+    def list_remote(self, scope: str, since: datetime | None) -> list[RemoteMessage]:
+        """Every message in ``scope`` (within the window when ``since`` is set)."""
+        ...
+
+    def fetch_ids(self, scope: str, remote_ids: Sequence[str]) -> Iterator[Batch]:
+        """Fetch exactly these ids; batches carry ``keep_cursor=True``."""
         ...

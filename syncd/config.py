@@ -9,45 +9,30 @@ connector names ``password_env``, ``password_file`` or ``password_credential``
 from __future__ import annotations
 
 import os
-import re
 import tomllib
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from syncd.config_base import FileConnector, Strict, parse_duration
+from syncd.config_caldav import CaldavConnectorConfig
+from syncd.config_imap import ImapConnectorConfig
 from syncd.errors import ConfigError
 
 DEFAULT_DB_URL = "sqlite:///syncd.sqlite"
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-def parse_duration(value: str | int) -> timedelta:
-    """``"90d"``, ``"5m"``, ``"30s"`` or plain seconds."""
-    if isinstance(value, int):
-        return timedelta(seconds=value)
-    m = _DURATION.match(value)
-    if not m:
-        raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 5m, 2h, 90d)")
-    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DatabaseConfig(_Strict):
+class DatabaseConfig(Strict):
     url: str = DEFAULT_DB_URL
 
 
-class UserConfig(_Strict):
+class UserConfig(Strict):
     name: str
     email: str
 
 
-class OrganisationConfig(_Strict):
+class OrganisationConfig(Strict):
     internal_domains: list[str] = []
     users: list[UserConfig] = []
 
@@ -57,7 +42,7 @@ class OrganisationConfig(_Strict):
         return [d.strip().lower().lstrip("@") for d in v]
 
 
-class MatchingConfig(_Strict):
+class MatchingConfig(Strict):
     auto_create: Literal["off", "contacts", "contacts_and_companies"] = "off"
     strip_plus_tags: bool = True
     provider_rules: bool = True
@@ -69,7 +54,7 @@ class MatchingConfig(_Strict):
     log_internal_only: bool = False
 
 
-class SyncConfig(_Strict):
+class SyncConfig(Strict):
     interval: str = "5m"
     batch_size: int = Field(500, ge=1, le=10_000)
     workers: int | None = Field(None, ge=1, le=64)
@@ -81,30 +66,19 @@ class SyncConfig(_Strict):
         return v
 
 
-class _ConnectorBase(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-    enabled: bool = True
-    visibility: Literal["metadata", "subject", "full"] = "subject"
-    owner: str | None = None  # the CRM user's email whose mailbox/calendar this is
-
-
-class _FileConnector(_ConnectorBase):
-    path: Path
-
-
-class MaildirConnectorConfig(_FileConnector):
+class MaildirConnectorConfig(FileConnector):
     kind: Literal["maildir"]
 
 
-class MboxConnectorConfig(_FileConnector):
+class MboxConnectorConfig(FileConnector):
     kind: Literal["mbox"]
 
 
-class EmlConnectorConfig(_FileConnector):
+class EmlConnectorConfig(FileConnector):
     kind: Literal["eml"]
 
 
-class IcsConnectorConfig(_FileConnector):
+class IcsConnectorConfig(FileConnector):
     kind: Literal["ics"]
     window_past: str = "90d"
     window_future: str = "180d"
@@ -117,54 +91,18 @@ class IcsConnectorConfig(_FileConnector):
         return v
 
 
-class _Secret(_Strict):
-    password_env: str | None = None
-    password_file: Path | None = None
-    password_credential: str | None = None
-
-    @model_validator(mode="after")
-    def _one_secret(self) -> _Secret:
-        given = [
-            n for n in ("password_env", "password_file", "password_credential") if getattr(self, n)
-        ]
-        if len(given) > 1:
-            raise ValueError(
-                "give only one of password_env, password_file, password_credential "
-                f"(got {', '.join(given)})"
-            )
-        return self
-
-    def password(self) -> str | None:
-        """Resolve the secret at use time; never stored in the config object."""
-        if self.password_env:
-            value = os.environ.get(self.password_env)
-            if value is None:
-                raise ConfigError(
-                    [f"password_env: environment variable {self.password_env} is not set"]
-                )
-            return value
-        if self.password_file:
-            return self.password_file.read_text(encoding="utf-8").strip()
-        if self.password_credential:
-            cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
-            if not cred_dir:
-                raise ConfigError(
-                    [
-                        "password_credential: CREDENTIALS_DIRECTORY is not set "
-                        "(run under systemd with LoadCredential=)"
-                    ]
-                )
-            return (Path(cred_dir) / self.password_credential).read_text(encoding="utf-8").strip()
-        return None
-
-
 ConnectorConfig = Annotated[
-    MaildirConnectorConfig | MboxConnectorConfig | EmlConnectorConfig | IcsConnectorConfig,
+    MaildirConnectorConfig
+    | MboxConnectorConfig
+    | EmlConnectorConfig
+    | IcsConnectorConfig
+    | ImapConnectorConfig
+    | CaldavConnectorConfig,
     Field(discriminator="kind"),
 ]
 
 
-class Settings(_Strict):
+class Settings(Strict):
     database: DatabaseConfig = DatabaseConfig()
     organisation: OrganisationConfig = OrganisationConfig()
     matching: MatchingConfig = MatchingConfig()
@@ -196,7 +134,9 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in {"maildir", "mbox", "eml", "ics"} and out.endswith("]"):
+        elif part in {"maildir", "mbox", "eml", "ics", "imap", "caldav", "ews"} and out.endswith(
+            "]"
+        ):
             continue  # discriminator tag pydantic inserts; not a user field
         else:
             out += ("." if out else "") + str(part)
@@ -206,7 +146,7 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 def _resolve_paths(data: dict, base: Path) -> dict:
     for conn in data.get("connectors", []) or []:
         if isinstance(conn, dict):
-            for key in ("path", "password_file"):
+            for key in ("path", "password_file", "ca_file"):
                 if isinstance(conn.get(key), str) and not Path(conn[key]).is_absolute():
                     conn[key] = str((base / conn[key]).resolve())
     db = data.get("database")

@@ -234,6 +234,7 @@ class Pipeline:
                 quarantined=quarantined,
                 gone=gone,
                 cursor=batch.cursor,
+                keep_cursor=batch.keep_cursor,
                 now=self.now(),
             )
         if stats.auto_created:

@@ -18,6 +18,14 @@ from syncd.errors import ConfigError
 def build_connector(cfg: ConnectorConfig, settings: Settings) -> Connector:
     """Instantiate the adapter for ``cfg.kind``; file paths must exist."""
     common = {"batch_size": settings.sync.batch_size}
+    if cfg.kind == "imap":
+        from syncd.registry_imap import build_imap
+
+        return build_imap(cfg, settings)
+    if cfg.kind == "caldav":
+        from syncd.registry_caldav import build_caldav
+
+        return build_caldav(cfg, settings)
     if not cfg.path.exists():
         raise ConfigError([f"connectors.{cfg.name}.path: {cfg.path} does not exist"])
     if isinstance(cfg, MaildirConnectorConfig):

@@ -467,6 +467,7 @@ def apply_batch(
     cursor: str | None,
     now: datetime,
     skipped: int = 0,
+    keep_cursor: bool = False,
 ) -> BatchStats:
     """Write one batch and its cursor; the caller owns the transaction."""
     stats = BatchStats(skipped=skipped)
@@ -477,5 +478,6 @@ def apply_batch(
         stats.quarantined = len(quarantined)
     if gone:
         stats.gone = _mark_gone(session, connector_id, gone, now)
-    save_cursor(session, connector_id, scope, cursor, now)
+    if not keep_cursor:
+        save_cursor(session, connector_id, scope, cursor, now)
     return stats
