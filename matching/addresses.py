@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 _DOMAIN_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-_"
+_DOMAIN_SET = frozenset(_DOMAIN_CHARS)
 _ATEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~."
 _SPECIALS = frozenset('()<>[]:;@\\,"')
 _IDN_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
@@ -196,7 +197,9 @@ def _domain_part(raw: str) -> str | None:
             labels = [_fold(label) for label in decoded if label is not None]
     else:
         d = _fold(d.translate(_IDN_DOTS))
-        if any(c in _SPECIALS or c.isspace() or not c.isprintable() for c in d):
+        if any(
+            (c not in _DOMAIN_SET if c.isascii() else c.isspace() or not c.isprintable()) for c in d
+        ):
             return None
         labels = d.split(".")
         if "xn--" in d:

@@ -30,7 +30,14 @@ from typing import Literal, Protocol
 from matching._fast import fast_new
 from matching.explain import AddressVerdict, explain_address, explain_header
 from matching.index import CrmIndex
-from matching.links import LinkCollector, LinkDecision, NewCompany, NewContact
+from matching.links import (
+    LinkCollector,
+    LinkDecision,
+    NewCompany,
+    NewContact,
+    Resolved,
+    resolve,
+)
 from matching.policy import MatchPolicy
 from matching.rules import bulk_reason
 
@@ -93,12 +100,11 @@ def match_participants(
 ) -> MatchResult:
     """Decide the links, direction and loggability of one message or meeting."""
     rules = index.rules(policy)
-    resolve = rules.resolve
-    cache = rules._address_cache
+    cache = rules.address_cache
     bulk = None
     if policy.drop_bulk and signals is not None:
         bulk = bulk_reason(signals.list_id, signals.precedence, signals.auto_submitted)
-    links = LinkCollector(index, rules) if bulk is None else None
+    links = LinkCollector(policy.auto_create) if bulk is None else None
 
     sender_rank = 9
     sender_internal = False
@@ -106,25 +112,24 @@ def match_participants(
     seen: set[str] = set()
     for p in participants:
         raw = p.address
-        hit = cache.get(raw) if type(raw) is str else None
+        hit: Resolved | None = cache.get(raw) if type(raw) is str else None  # type: ignore[assignment]
         if hit is None:
-            hit = resolve(raw)
+            hit = resolve(rules, raw)
             if hit is None:
                 continue
-        addr, info, is_internal, dropped = hit
         rank = _SENDER_RANK.get(p.role, 9)
         if rank < sender_rank:
-            sender_rank, sender_internal = rank, is_internal
+            sender_rank, sender_internal = rank, hit.internal
         valid += 1
-        if is_internal:
+        if hit.internal:
             internal += 1
             continue
-        if dropped or addr in seen:
+        if hit.dropped or hit.address in seen:
             continue
-        seen.add(addr)
+        seen.add(hit.address)
         external += 1
         if links is not None:
-            links.add_participant(addr, p.name, info)
+            links.add(hit, p.name)
 
     all_internal = valid > 0 and internal == valid
     direction: Direction = (

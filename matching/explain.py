@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from matching.addresses import normalise_with, parse_address_header
-from matching.links import LinkCollector
+from matching.addresses import parse_address_header
+from matching.links import LinkCollector, resolve
 from matching.rules import is_robot
 
 if TYPE_CHECKING:
@@ -44,11 +44,8 @@ class AddressVerdict:
 def explain_address(text: str, index: CrmIndex, policy: MatchPolicy) -> AddressVerdict:
     """Explain one address, given bare (``jana@acme.sk``) or with a name (``Jana <...>``)."""
     pairs = parse_address_header(text)
-    if pairs:
-        name, spec = pairs[0]
-    else:
-        name, spec = None, text.strip()
-    return _verdict(text, spec or None, name, index, policy)
+    name, spec = pairs[0] if pairs else (None, None)
+    return _verdict(text, spec, name, index, policy)
 
 
 def explain_header(header: str, index: CrmIndex, policy: MatchPolicy) -> list[AddressVerdict]:
@@ -62,16 +59,14 @@ def _verdict(
     text: str, spec: str | None, name: str | None, index: CrmIndex, policy: MatchPolicy
 ) -> AddressVerdict:
     rules = index.rules(policy)
-    strip, provider = policy.normalisation_key
-    addr = normalise_with(spec, strip, provider) if spec else None
-    if addr is None:
+    resolved = resolve(rules, spec) if spec else None
+    if resolved is None:
         return AddressVerdict(
             text, spec, None, None, None, False, False, False, False, False, None, None, None,
             f"{spec or text!r} is not an e-mail address syncd can match",
         )  # fmt: skip
+    addr, info, internal = resolved.address, resolved.info, resolved.internal
     local, _, domain = addr.rpartition("@")
-    info = rules.domain_info(domain)
-    internal = info.internal or addr in index.internal_addresses
     robot = is_robot(local)
     blocked = rules.is_blocked(addr, info)
 
@@ -98,8 +93,8 @@ def _verdict(
     if blocked:
         return verdict(f"{addr} is on the blocklist: ignored")
 
-    links = LinkCollector(index, rules)
-    links.add_participant(addr, name, info)
+    links = LinkCollector(policy.auto_create)
+    links.add(resolved, name)
     decisions = list(links.decisions.values())
     if not decisions:
         if info.freemail or info.disposable:

@@ -76,7 +76,7 @@ def _parse_encoded_word(text: str, start: int) -> tuple[int, str, bytes] | None:
     try:
         if enc == "b":
             raw = raw.rstrip(b"=")
-            data = binascii.a2b_base64(raw + b"=" * (-len(raw) % 4))
+            data = binascii.a2b_base64(raw + b"=" * (-len(raw) % 4), strict_mode=True)
         else:
             data = binascii.a2b_qp(raw, header=True)
     except (binascii.Error, ValueError):
@@ -109,7 +109,7 @@ def parse_address_header(value: str) -> list[tuple[str | None, str]]:
 class _Scanner:
     """A single pass over the header; state is the mailbox being read."""
 
-    __slots__ = ("s", "n", "out", "words", "comments", "angle", "cur", "cur_quoted")
+    __slots__ = ("s", "n", "out", "words", "comments", "angle", "angle_at", "cur", "cur_quoted")
 
     def __init__(self, s: str) -> None:
         self.s = s
@@ -118,6 +118,7 @@ class _Scanner:
         self.words: list[tuple[str, str | None]] = []  # (raw, inner text if a lone quoted string)
         self.comments: list[str] = []
         self.angle: str | None = None
+        self.angle_at = 0  # number of words read before the angle address
         self.cur: list[str] = []
         self.cur_quoted: str | None = None
 
@@ -152,8 +153,12 @@ class _Scanner:
                     self.comments.append(text)
                 continue
             if c == "<":
-                if self.angle is not None:
+                if self.angle is not None:  # "A <a@x> B <b@y>": a missing comma
+                    carry = self.words[self.angle_at :]
+                    del self.words[self.angle_at :]
                     self._finish()
+                    self.words = carry
+                self.angle_at = len(self.words)
                 self.angle, i = _read_angle(s, i)
                 continue
             if c in ",;":
@@ -185,6 +190,7 @@ class _Scanner:
         if angle is not None:
             addr = angle
             name_parts = [inner if inner is not None else raw for raw, inner in words]
+            # a name after the address ("<jana@x> Jana") is used only if none came before
         else:
             at = _pick_address(words)
             if at is not None:

@@ -4,8 +4,8 @@ Each link targets one record: a contact link has ``company_id=None`` and a
 company link ``contact_id=None`` (Twenty's message-participant targets work
 the same way), so a user can unlink a message from a company without
 unlinking it from the person, and a tombstone means exactly one thing.
-The per-participant rules live in :meth:`LinkCollector.add_participant`; the
-engine and ``explain`` both use it, so they can never disagree.
+The per-participant rules live in :func:`resolve`; the engine and
+``explain`` both use it, so they can never disagree.
 """
 
 from __future__ import annotations
@@ -14,14 +14,29 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from matching._fast import fast_new
+from matching.addresses import normalise_with
 from matching.index import CONTACT_BITS, CONTACT_MASK
-from matching.rules import company_name_from_domain
+from matching.rules import (
+    ADDRESS_CACHE_SIZE,
+    company_name_from_domain,
+    evict_oldest,
+    is_robot,
+)
 
 if TYPE_CHECKING:
     from matching.index import CrmIndex
     from matching.rules import DomainInfo, Rules
 
-__all__ = ["LinkCollector", "LinkDecision", "NewCompany", "NewContact"]
+__all__ = [
+    "LinkCollector",
+    "LinkDecision",
+    "NewCompany",
+    "NewContact",
+    "Resolved",
+    "resolve",
+]
+
+Key = tuple[object, object]  # (company id or new domain, contact id or new address)
 
 REASON_RANK = {
     "contact_address": 0,
@@ -72,107 +87,186 @@ class NewCompany:
     reason: str
 
 
-class LinkCollector:
-    """Collects de-duplicated decisions for one message; the strongest reason wins."""
+NO_AUTO, AUTO_CONTACT, AUTO_COMPANY = 0, 1, 2
 
-    __slots__ = ("index", "rules", "decisions", "new_contacts", "new_companies")
 
-    def __init__(self, index: CrmIndex, rules: Rules) -> None:
-        self.index = index
-        self.rules = rules
-        self.decisions: dict[tuple[object, object], LinkDecision] = {}
-        self.new_contacts: dict[str, NewContact] = {}
-        self.new_companies: dict[str, NewCompany] = {}
+class Resolved:
+    """One participant address, normalised, classified and with its links worked out.
 
-    def _add(self, key: tuple[object, object], decision: LinkDecision) -> None:
-        decisions = self.decisions
-        old = decisions.get(key)
-        if old is None or REASON_RANK[decision.reason] < REASON_RANK[old.reason]:
-            decisions[key] = decision
+    Everything here depends only on the raw address, the index and the
+    policy, so it is memoised per raw string (:func:`resolve`) and the
+    frozen decisions are shared between messages. Only auto-creation, which
+    records the display name, is done per message.
+    """
 
-    def add_participant(self, addr: str, name: str | None, info: DomainInfo) -> None:
-        """Apply the per-participant rules to one external, non-robot, non-blocked address."""
-        index = self.index
-        packed = index.contact_by_address.get(addr)
-        if packed is not None:
-            shared = index.shared_addresses.get(addr) if index.shared_addresses else None
-            has_company = False
-            for value in shared or (packed,):
-                contact = value & CONTACT_MASK
-                company = (value >> CONTACT_BITS) - 1
-                self._add(
+    __slots__ = ("address", "info", "internal", "dropped", "links", "auto")
+
+    def __init__(
+        self,
+        address: str,
+        info: DomainInfo,
+        internal: bool,
+        dropped: bool,
+        links: tuple[tuple[Key, LinkDecision], ...],
+        auto: int,
+    ) -> None:
+        self.address = address
+        self.info = info
+        self.internal = internal
+        self.dropped = dropped  # a robot or blocklisted
+        self.links = links
+        self.auto = auto  # NO_AUTO, AUTO_CONTACT (at info.companies[0]) or AUTO_COMPANY
+
+
+def resolve(rules: Rules, raw: str) -> Resolved | None:
+    """Normalise, classify and link one raw participant address (memoised by ``raw``).
+
+    Mail has strong locality (colleagues are on every message, customers
+    write back), so most calls are one dict lookup.
+    """
+    cache = rules.address_cache
+    hit = cache.get(raw)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    addr = normalise_with(raw, rules.strip_plus_tags, rules.provider_rules)
+    if addr is None:
+        return None
+    at = addr.rfind("@")
+    info = rules.domain_info(addr[at + 1 :])
+    index = rules.index
+    internal = info.internal or addr in index.internal_addresses
+    dropped = not internal and (
+        (rules.drop_robots and is_robot(addr[:at])) or rules.is_blocked(addr, info)
+    )
+    links: tuple[tuple[Key, LinkDecision], ...] = ()
+    auto = NO_AUTO
+    if not (internal or dropped):
+        links, auto = _links_for(rules, index, addr, info)
+    if len(cache) >= ADDRESS_CACHE_SIZE:
+        evict_oldest(cache)
+    hit = cache[raw] = Resolved(addr, info, internal, dropped, links, auto)
+    return hit
+
+
+def _links_for(
+    rules: Rules, index: CrmIndex, addr: str, info: DomainInfo
+) -> tuple[tuple[tuple[Key, LinkDecision], ...], int]:
+    """The per-participant rules (see :mod:`matching.engine`), minus auto-creation."""
+    out: list[tuple[Key, LinkDecision]] = []
+    packed = index.contact_by_address.get(addr)
+    if packed is not None:
+        shared = index.shared_addresses.get(addr) if index.shared_addresses else None
+        has_company = False
+        for value in shared or (packed,):
+            contact = value & CONTACT_MASK
+            company = (value >> CONTACT_BITS) - 1
+            out.append(
+                (
                     (None, contact),
                     _link(
                         None, contact, "contact_address", addr,
                         f"{addr} is contact #{contact} (exact address)",
                     ),
-                )  # fmt: skip
-                if company >= 0:
-                    has_company = True
-                    self._add(
+                )
+            )  # fmt: skip
+            if company >= 0:
+                has_company = True
+                out.append(
+                    (
                         (company, None),
                         _link(
                             company, None, "contact_company", addr,
                             f"{addr} is contact #{contact} of company #{company}",
                         ),
-                    )  # fmt: skip
-            if has_company:
-                return
-        if info.freemail or info.disposable:
-            return
-        if info.companies:
-            self._domain_links(addr, name, info, known_contact=packed is not None)
-        elif packed is None and info.creatable:
-            self._new_company(addr, name, info)
-
-    def _domain_links(
-        self, addr: str, name: str | None, info: DomainInfo, known_contact: bool
-    ) -> None:
+                    )
+                )  # fmt: skip
+        if has_company:
+            return tuple(out), NO_AUTO
+    if info.freemail or info.disposable:
+        return tuple(out), NO_AUTO
+    companies = info.companies
+    if companies:
         cd = info.company_domain
         where = f"{cd} is" if cd == info.domain else f"{info.domain} is under {cd},"
-        companies = info.companies
-        shared = len(companies) > 1
-        note = f" (also registered on {len(companies) - 1} other companies)" if shared else ""
+        note = (
+            f" (also registered on {len(companies) - 1} other companies)"
+            if len(companies) > 1
+            else ""
+        )
         for company in companies:
-            self._add(
-                (company, None),
-                _link(
-                    company, None, "company_domain", addr,
-                    f"{where} a registered domain of company #{company}{note}",
-                ),
+            out.append(
+                (
+                    (company, None),
+                    _link(
+                        company, None, "company_domain", addr,
+                        f"{where} a registered domain of company #{company}{note}",
+                    ),
+                )
             )  # fmt: skip
-        if known_contact or not self.rules.auto_contacts or shared:
-            return  # never guess which of several companies a new contact belongs to
-        company = companies[0]
+        # never guess which of several companies a new contact belongs to
+        auto = packed is None and rules.auto_contacts and len(companies) == 1
+        return tuple(out), AUTO_CONTACT if auto else NO_AUTO
+    if packed is None and info.creatable:
+        return tuple(out), AUTO_COMPANY
+    return tuple(out), NO_AUTO
+
+
+class LinkCollector:
+    """Collects de-duplicated decisions for one message; the strongest reason wins."""
+
+    __slots__ = ("mode", "decisions", "new_contacts", "new_companies")
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode  # the policy's auto_create, quoted in reasons
+        self.decisions: dict[Key, LinkDecision] = {}
+        self.new_contacts: dict[str, NewContact] = {}
+        self.new_companies: dict[str, NewCompany] = {}
+
+    def add(self, resolved: Resolved, name: str | None) -> None:
+        """Merge one external participant's links (and auto-created records)."""
+        decisions = self.decisions
+        for key, decision in resolved.links:
+            old = decisions.get(key)
+            if old is None or REASON_RANK[decision.reason] < REASON_RANK[old.reason]:
+                decisions[key] = decision
+        if resolved.auto == AUTO_CONTACT:
+            self._new_contact_at_company(resolved, name)
+        elif resolved.auto == AUTO_COMPANY:
+            self._new_company(resolved, name)
+
+    def _put(self, key: Key, decision: LinkDecision) -> None:
+        old = self.decisions.get(key)
+        if old is None or REASON_RANK[decision.reason] < REASON_RANK[old.reason]:
+            self.decisions[key] = decision
+
+    def _new_contact_at_company(self, resolved: Resolved, name: str | None) -> None:
+        addr, info = resolved.address, resolved.info
+        company = info.companies[0]
         why = (
-            f"{addr} is not a contact and {cd} is a domain of company #{company}, "
-            f"so a contact is created (auto_create={self.rules.policy.auto_create})"
+            f"{addr} is not a contact and {info.company_domain} is a domain of company "
+            f"#{company}, so a contact is created (auto_create={self.mode})"
         )
         self.new_contacts.setdefault(addr, NewContact(addr, clean_name(name), company, None, why))
-        self._add(
-            (None, addr),
-            _link(None, None, "auto_created_contact", addr, why, None, addr),
-        )
+        self._put((None, addr), _link(None, None, "auto_created_contact", addr, why, None, addr))
 
-    def _new_company(self, addr: str, name: str | None, info: DomainInfo) -> None:
-        reg = info.registrable
+    def _new_company(self, resolved: Resolved, name: str | None) -> None:
+        addr, reg = resolved.address, resolved.info.registrable
         assert reg is not None  # creatable implies a registrable domain
-        mode = self.rules.policy.auto_create
         company = self.new_companies.get(reg)
         if company is None:
             label = company_name_from_domain(reg)
             why = (
                 f"{reg} is no CRM company's domain and not free-mail, disposable or internal, "
-                f'so company "{label}" is created (auto_create={mode})'
+                f'so company "{label}" is created (auto_create={self.mode})'
             )
             company = self.new_companies[reg] = NewCompany(reg, label, why)
-            self._add((reg, None), _link(None, None, "auto_created_company", addr, why, reg, None))
+            self._put((reg, None), _link(None, None, "auto_created_company", addr, why, reg, None))
         why = (
             f"{addr} is not a contact, so a contact is created at the new company "
-            f'"{company.name}" for {reg} (auto_create={mode})'
+            f'"{company.name}" for {reg} (auto_create={self.mode})'
         )
         self.new_contacts.setdefault(addr, NewContact(addr, clean_name(name), None, reg, why))
-        self._add((None, addr), _link(None, None, "auto_created_contact", addr, why, None, addr))
+        self._put((None, addr), _link(None, None, "auto_created_contact", addr, why, None, addr))
 
 
 _link = fast_new(LinkDecision)

@@ -20,7 +20,6 @@ from matching.addresses import (
     has_known_suffix,
     normalise_address,
     normalise_domain,
-    normalise_with,
     registrable_or_none,
 )
 from matching.freemail import disposable_contains, freemail_set
@@ -51,7 +50,7 @@ ROBOT_PREFIXES = (
 
 _BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 _DOMAIN_CACHE_SIZE = 1 << 18  # every domain of a 200,000-company CRM
-_ADDRESS_CACHE_SIZE = 1 << 16
+ADDRESS_CACHE_SIZE = 1 << 16
 
 
 def is_robot(local: str) -> bool:
@@ -91,16 +90,13 @@ class DomainInfo:
     creatable: bool  # a company may be auto-created for ``registrable``
 
 
-# (normalised address, its domain's facts, internal, dropped as robot/blocklisted)
-Resolved = tuple[str, DomainInfo, bool, bool]
-
-
 class Rules:
     """One policy compiled against one index (see module docstring)."""
 
     __slots__ = (
         "policy", "index", "freemail", "blocked_addresses", "blocked_domains",
-        "block_pattern", "_domain_cache", "_address_cache", "auto_contacts", "auto_companies",
+        "block_pattern", "_domain_cache", "address_cache", "strip_plus_tags", "provider_rules",
+        "drop_robots", "auto_contacts", "auto_companies",
     )  # fmt: skip
 
     def __init__(self, index: CrmIndex, policy: MatchPolicy) -> None:
@@ -129,34 +125,12 @@ class Rules:
         self.block_pattern: Callable[[str], object] | None = (
             re.compile("|".join(f"(?:{p})" for p in patterns)).match if patterns else None
         )
+        self.strip_plus_tags, self.provider_rules = policy.normalisation_key
+        self.drop_robots = policy.drop_robots
         self.auto_contacts = policy.auto_create != "off"
         self.auto_companies = policy.auto_create == "contacts_and_companies"
         self._domain_cache: dict[str, DomainInfo] = {}
-        self._address_cache: dict[str, Resolved] = {}
-
-    def resolve(self, raw: str) -> Resolved | None:
-        """Normalise a participant address and classify it, memoised by the raw string.
-
-        Mail has strong locality (colleagues are on every message, customers
-        write back), so most calls are one dict lookup.
-        """
-        hit = self._address_cache.get(raw)
-        if hit is not None:
-            return hit
-        addr = normalise_with(raw, *self.policy.normalisation_key)
-        if addr is None:
-            return None
-        at = addr.rfind("@")
-        info = self.domain_info(addr[at + 1 :])
-        internal = info.internal or addr in self.index.internal_addresses
-        dropped = not internal and (
-            (self.policy.drop_robots and is_robot(addr[:at])) or self.is_blocked(addr, info)
-        )
-        cache = self._address_cache
-        if len(cache) >= _ADDRESS_CACHE_SIZE:
-            _evict_oldest(cache)
-        hit = cache[raw] = (addr, info, internal, dropped)
-        return hit
+        self.address_cache: dict[str, object] = {}  # raw address -> links.Resolved
 
     def domain_info(self, domain: str) -> DomainInfo:
         """Facts about a normalised domain, memoised."""
@@ -164,7 +138,7 @@ class Rules:
         if info is None:
             cache = self._domain_cache
             if len(cache) >= _DOMAIN_CACHE_SIZE:
-                _evict_oldest(cache)
+                evict_oldest(cache)
             info = cache[domain] = self._domain_info(domain)
         return info
 
@@ -210,7 +184,7 @@ class Rules:
         )  # fmt: skip
 
 
-def _evict_oldest(cache: dict[str, Any]) -> None:
+def evict_oldest(cache: dict[str, Any]) -> None:
     """Drop the oldest quarter of an insertion-ordered memo (cheap FIFO bound)."""
     for key in list(islice(cache, len(cache) // 4 or 1)):
         del cache[key]

@@ -129,6 +129,9 @@ class Settings(Strict):
         return os.environ.get("SYNCD_DATABASE_URL") or self.database.url
 
 
+_KINDS = {"maildir", "mbox", "eml", "ics", "imap", "caldav", "ews"}
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
