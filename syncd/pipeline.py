@@ -21,7 +21,7 @@ import structlog
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from connectors.base import Batch, Connector, Gone, MailItem, Quarantined, ScopeState
+from connectors.base import Batch, Connector, Gone, MailItem, MeetingItem, Quarantined, ScopeState
 from matching import CrmIndex, MatchPolicy, MessageSignals, match_participants
 from syncd.config import ConnectorConfig, Settings
 from syncd.errors import AuthError, SyncdError
@@ -209,6 +209,7 @@ class Pipeline:
             index = self.index(s)
             planned: list[batches.Planned] = []
             quarantined: list[Quarantined] = []
+            ignored: list[tuple[MailItem | MeetingItem, str]] = []
             gone = []
             for entry in batch.entries:
                 if isinstance(entry, Quarantined):
@@ -224,6 +225,7 @@ class Pipeline:
                     match = match_participants(entry.participants, index, self.policy, signals)
                     if not match.log:
                         report.dropped += 1
+                        ignored.append((entry, match.drop_reason or "not logged by policy"))
                         continue
                     planned.append(batches.Planned(entry, match, cfg.visibility))
             stats = batches.apply_batch(
@@ -235,6 +237,7 @@ class Pipeline:
                 gone=gone,
                 cursor=batch.cursor,
                 keep_cursor=batch.keep_cursor,
+                ignored=ignored,
                 now=self.now(),
             )
         if stats.auto_created:

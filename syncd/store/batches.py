@@ -26,6 +26,7 @@ from syncd.store.crm import AutoCreated, create_auto_records
 from syncd.store.models import (
     AttachmentRow,
     Communication,
+    IgnoredItem,
     Link,
     ParticipantRow,
     QuarantineRow,
@@ -398,6 +399,32 @@ def _write_quarantine(
     )
 
 
+def _write_ignored(
+    session: Session,
+    connector_id: int,
+    items: Sequence[tuple[MailItem | MeetingItem, str]],
+    now: datetime,
+) -> None:
+    rows = [
+        {
+            "connector_id": connector_id,
+            "scope": it.source.scope,
+            "remote_id": it.source.remote_id,
+            "dedupe_key": it.dedupe_key,
+            "reason": reason[:200],
+            "seen_at": now,
+        }
+        for it, reason in items
+    ]
+    upsert(
+        session,
+        IgnoredItem.__table__,
+        rows,
+        ["connector_id", "scope", "remote_id"],
+        ["dedupe_key", "reason", "seen_at"],
+    )
+
+
 def _mark_gone(session: Session, connector_id: int, refs: list[SourceRef], now: datetime) -> int:
     count = 0
     for chunk in _chunks(refs):
@@ -466,11 +493,13 @@ def apply_batch(
     gone: list[SourceRef],
     cursor: str | None,
     now: datetime,
-    skipped: int = 0,
+    ignored: Sequence[tuple[MailItem | MeetingItem, str]] = (),
     keep_cursor: bool = False,
 ) -> BatchStats:
     """Write one batch and its cursor; the caller owns the transaction."""
-    stats = BatchStats(skipped=skipped)
+    stats = BatchStats(skipped=len(ignored))
+    if ignored:
+        _write_ignored(session, connector_id, ignored, now)
     if planned:
         _write_items(session, connector_id, planned, now, stats)
     if quarantined:

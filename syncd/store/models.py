@@ -275,3 +275,21 @@ class QuarantineRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IgnoredItem(Base):
+    """A remote item seen and deliberately not logged (noise, internal-only).
+
+    Remembering it lets rescans skip it cheaply and lets ``syncd verify`` tell
+    a real gap from mail that policy dropped.
+    """
+
+    __tablename__ = "ignored_items"
+    __table_args__ = (UniqueConstraint("connector_id", "scope", "remote_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connector_id: Mapped[int] = mapped_column(ForeignKey("connectors.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(500))
+    remote_id: Mapped[str] = mapped_column(String(500))
+    dedupe_key: Mapped[str] = mapped_column(String(600))
+    reason: Mapped[str] = mapped_column(String(200))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

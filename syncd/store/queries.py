@@ -16,6 +16,7 @@ from syncd.store.models import (
     ConnectorRow,
     Contact,
     ContactEmail,
+    IgnoredItem,
     Link,
     ParticipantRow,
     QuarantineRow,
@@ -166,6 +167,12 @@ def connector_status(session: Session) -> list[dict[str, Any]]:
             select(QuarantineRow.connector_id, func.count()).group_by(QuarantineRow.connector_id)
         )
     }
+    ignored = {
+        cid: n
+        for cid, n in session.execute(
+            select(IgnoredItem.connector_id, func.count()).group_by(IgnoredItem.connector_id)
+        )
+    }
     scope_rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for cur in session.scalars(select(SyncCursor).order_by(SyncCursor.scope)):
         scope_rows[cur.connector_id].append(
@@ -188,6 +195,7 @@ def connector_status(session: Session) -> list[dict[str, Any]]:
                 "errors": row.error_count,
                 "last_error": row.last_error,
                 "quarantined": quarantined.get(row.id, 0),
+                "not_logged": ignored.get(row.id, 0),
                 "scopes": scope_rows[row.id],
             }
         )

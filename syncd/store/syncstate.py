@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from syncd.store.models import ConnectorRow, Source, SyncCursor
+from syncd.store.models import ConnectorRow, IgnoredItem, QuarantineRow, Source, SyncCursor
 from syncd.store.upsert import insert_ignore
 
 
@@ -80,16 +80,17 @@ def load_cursor(session: Session, connector_id: int, scope: str) -> str | None:
 
 
 def known_remote_ids(session: Session, connector_id: int, scope: str) -> frozenset[str]:
-    """Remote ids this connector already stored for a scope (still present)."""
-    return frozenset(
-        session.scalars(
-            select(Source.remote_id).where(
-                Source.connector_id == connector_id,
-                Source.scope == scope,
-                Source.gone_at.is_(None),
-            )
-        )
+    """Remote ids already handled for a scope: stored, quarantined or ignored."""
+    stored = select(Source.remote_id).where(
+        Source.connector_id == connector_id,
+        Source.scope == scope,
+        Source.gone_at.is_(None),
     )
+    others = [
+        select(model.remote_id).where(model.connector_id == connector_id, model.scope == scope)
+        for model in (QuarantineRow, IgnoredItem)
+    ]
+    return frozenset(session.scalars(stored.union(*others)))
 
 
 def reset_cursors(session: Session, connector_id: int) -> None:
