@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,10 +29,12 @@ from syncd.errors import AuthError, SyncdError
 from syncd.registry import build_connector
 from syncd.store import batches, crm, syncstate
 from syncd.store.db import session_factory
+from syncd.store.relink import RelinkStats, relink_all
 
 log = structlog.get_logger()
 
 LEASE_TTL = timedelta(minutes=5)
+RELINK_JOB = "@relink"  # lease row for the retroactive re-link job
 ProgressFn = Callable[[str, str, int, int | None], None]  # connector, scope, done, total
 
 
@@ -98,12 +101,18 @@ class Pipeline:
         self.policy = policy_from(settings)
         self._index: CrmIndex | None = None
         self._fingerprint: tuple[object, ...] | None = None
+        self._relinked_at: tuple[object, ...] | None = None
+        self._index_lock = threading.Lock()
 
     # --- CRM index -----------------------------------------------------------
 
     def index(self, session: Session) -> CrmIndex:
         """The matcher's index, rebuilt only when CRM records changed."""
         fp = crm.crm_fingerprint(session)
+        with self._index_lock:
+            return self._current_index(session, fp)
+
+    def _current_index(self, session: Session, fp: tuple[object, ...]) -> CrmIndex:
         if self._index is None or fp != self._fingerprint:
             started = time.perf_counter()
             self._index = crm.load_index(
@@ -121,7 +130,9 @@ class Pipeline:
 
     # --- running -------------------------------------------------------------
 
-    def sync(self, name: str, *, full: bool = False) -> RunReport:
+    def sync(
+        self, name: str, *, full: bool = False, connector: Connector | None = None
+    ) -> RunReport:
         cfg = self.settings.connector(name)
         report = RunReport(connector=name)
         started = time.perf_counter()
@@ -138,7 +149,7 @@ class Pipeline:
             if full:
                 syncstate.reset_cursors(s, cid)
         try:
-            connector = build_connector(cfg, self.settings)
+            connector = connector or build_connector(cfg, self.settings)
             self._sync_scopes(connector, cfg, cid, report)
         except AuthError as exc:
             report.status, report.error = "auth_failed", str(exc)
@@ -250,3 +261,44 @@ class Pipeline:
 
     def sync_all(self, *, full: bool = False) -> list[RunReport]:
         return [self.sync(c.name, full=full) for c in self.settings.connectors if c.enabled]
+
+    # --- verify and relink -----------------------------------------------------
+
+    def verify(self, name: str, *, fill: bool = True) -> dict[str, dict[str, int | str]]:
+        """Compare the server's messages with the store per scope; fill gaps."""
+        from syncd.verify import verify_connector
+
+        return verify_connector(self, name, fill=fill)
+
+    def relink(self, progress: Callable[[int, int], None] | None = None) -> RelinkStats:
+        """Re-match every stored item against the CRM as it is now."""
+        with self.sessions() as s:
+            index = self.index(s)
+        stats = relink_all(self.sessions, index, self.policy, self.now(), progress=progress)
+        log.info(
+            "relinked",
+            items=stats.items,
+            created=stats.created,
+            removed=stats.removed,
+            updated=stats.updated,
+        )
+        return stats
+
+    def relink_if_crm_changed(self) -> RelinkStats | None:
+        """The daemon's retroactive re-link: only when CRM records changed."""
+        with self.sessions() as s:
+            fp = crm.crm_fingerprint(s)
+        if fp == self._relinked_at:
+            return None
+        # One daemon re-links at a time: the job holds a lease like a connector.
+        with self.sessions.begin() as s:
+            cid = syncstate.ensure_connector(s, RELINK_JOB, "internal", "")
+            if not syncstate.try_lease(s, cid, self.owner, self.now(), timedelta(hours=1)):
+                return None
+        try:
+            stats = self.relink()
+            self._relinked_at = fp
+            return stats
+        finally:
+            with self.sessions.begin() as s:
+                syncstate.release_lease(s, cid, self.owner)

@@ -151,6 +151,8 @@ class ConnectorRow(Base):
     # Work split between daemons sharing one database: a short renewable lease.
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_verify_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_verify: Mapped[str | None] = mapped_column(Text)  # JSON summary per scope
     cursors: Mapped[list[SyncCursor]] = relationship(cascade="all, delete-orphan")
 
 

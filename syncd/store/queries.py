@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -184,7 +185,8 @@ def connector_status(session: Session) -> list[dict[str, Any]]:
             }
         )
     out = []
-    for row in session.scalars(select(ConnectorRow).order_by(ConnectorRow.name)):
+    rows = select(ConnectorRow).where(ConnectorRow.kind != "internal").order_by(ConnectorRow.name)
+    for row in session.scalars(rows):
         out.append(
             {
                 "name": row.name,
@@ -197,6 +199,8 @@ def connector_status(session: Session) -> list[dict[str, Any]]:
                 "quarantined": quarantined.get(row.id, 0),
                 "not_logged": ignored.get(row.id, 0),
                 "scopes": scope_rows[row.id],
+                "last_verify_at": _iso(row.last_verify_at),
+                "last_verify": json.loads(row.last_verify) if row.last_verify else None,
             }
         )
     return out
