@@ -5,69 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
 from syncd import render
-from syncd.config import Settings, load_settings, parse_duration
+from syncd.cli_context import Context
 from syncd.errors import ConfigError, ImportRowError, SyncdError
-
-
-class Context:
-    """Lazily opened settings and database for one command."""
-
-    def __init__(self, config: Path | None, database: str | None, verbose: bool) -> None:
-        self.config_path = config
-        self.database = database
-        self.verbose = verbose
-        self._settings: Settings | None = None
-        self._engine: Any = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(self.config_path)
-        return self._settings
-
-    @property
-    def url(self) -> str:
-        return self.database or self.settings.database_url()
-
-    @property
-    def engine(self) -> Any:
-        if self._engine is None:
-            from syncd.store.db import make_engine
-
-            self._engine = make_engine(self.url)
-        return self._engine
-
-    def session(self) -> Any:
-        from syncd.store.db import session_factory
-
-        return session_factory(self.engine).begin()
-
-    def pipeline(self, progress: Any = None) -> Any:
-        from syncd.pipeline import Pipeline
-
-        self.require_schema()
-        p = Pipeline(self.settings, self.engine, progress=progress)
-        p.prepare()
-        return p
-
-    def require_schema(self) -> None:
-        from syncd.store.migrate import current_revision
-
-        if current_revision(self.engine) is None:
-            raise ConfigError(
-                [
-                    f"database {render.safe_url(self.url)} has no syncd schema: "
-                    "run `syncd init` first"
-                ]
-            )
 
 
 def _default_config() -> Path | None:
@@ -194,175 +139,11 @@ def connectors_test(obj: Context, name: str) -> None:
         sys.exit(1)
 
 
-@cli.command()
-@click.option("--once", is_flag=True, help="Run one pass and exit (required for now).")
-@click.option("--full", is_flag=True, help="Forget cursors and rescan (writes no duplicates).")
-@click.argument("name", required=False)
-@click.pass_obj
-def sync(obj: Context, once: bool, full: bool, name: str | None) -> None:
-    """Sync all enabled connectors, or NAME, once."""
-    if not once:
-        raise click.UsageError("use `syncd sync --once [NAME]`, or `syncd run` for the daemon loop")
-    with render.progress() as progress:
-        pipeline = obj.pipeline(progress)
-        reports = [pipeline.sync(name, full=full)] if name else pipeline.sync_all(full=full)
-    render.reports(reports)
-    if any(r.status not in ("ok", "leased") for r in reports):
-        sys.exit(1)
+from syncd.cli_records import note, quarantine, timeline  # noqa: E402
+from syncd.cli_sync import relink, run, status, sync, verify  # noqa: E402
 
-
-@cli.command()
-@click.option("--interval", default=None, help="Pause between passes (default: sync.interval).")
-@click.option("--passes", type=int, default=None, hidden=True, help="Stop after N passes.")
-@click.pass_obj
-def run(obj: Context, interval: str | None, passes: int | None) -> None:
-    """Run as a daemon: sync every connector, sleep, repeat (SIGTERM stops it)."""
-    import signal
-
-    pause = parse_duration(interval or obj.settings.sync.interval).total_seconds()
-    stop = {"flag": False}
-
-    def _stop(*_: object) -> None:
-        stop["flag"] = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    pipeline = obj.pipeline()
-    n = 0
-    while not stop["flag"]:
-        pipeline.sync_all()
-        n += 1
-        if passes is not None and n >= passes:
-            break
-        deadline = time.monotonic() + pause
-        while not stop["flag"] and time.monotonic() < deadline:
-            time.sleep(min(1.0, deadline - time.monotonic()))
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
-def status(obj: Context, as_json: bool) -> None:
-    """Per connector: last sync, items, errors, quarantined."""
-    from syncd.store.queries import connector_status
-
-    obj.require_schema()
-    with obj.session() as s:
-        rows = connector_status(s)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    else:
-        render.status(rows)
-
-
-@cli.command()
-@click.option("--company", help="Company id, domain, registration number or name.")
-@click.option("--contact", help="Contact email address or id.")
-@click.option("--limit", default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
-def timeline(
-    obj: Context, company: str | None, contact: str | None, limit: int, as_json: bool
-) -> None:
-    """A company's or contact's communication timeline, newest first."""
-    from syncd.store.queries import find_company, find_contact
-    from syncd.store.queries import timeline as query
-
-    if bool(company) == bool(contact):
-        raise click.UsageError("give exactly one of --company or --contact")
-    obj.require_schema()
-    with obj.session() as s:
-        if company:
-            rec = find_company(s, company)
-            if rec is None:
-                raise click.ClickException(f"no company matches {company!r}")
-            title = f"{rec.name} (company #{rec.id})"
-            items = query(s, company_id=rec.id, limit=limit)
-        else:
-            rec = find_contact(s, contact or "")
-            if rec is None:
-                raise click.ClickException(f"no contact matches {contact!r}")
-            title = f"{rec.name} (contact #{rec.id})"
-            items = query(s, contact_id=rec.id, limit=limit)
-    if as_json:
-        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
-    else:
-        render.timeline(title, items)
-
-
-@cli.group()
-def note() -> None:
-    """Phone-call and meeting notes."""
-
-
-@note.command("add")
-@click.option("--company", help="Company id, domain, registration number or name.")
-@click.option("--contact", help="Contact email address or id.")
-@click.option("--kind", type=click.Choice(["call", "note"]), required=True)
-@click.option("--text", required=True)
-@click.option("--subject", default=None)
-@click.option("--at", "at", default=None, help="When (ISO 8601; default now).")
-@click.option("--author", default=None, help="The CRM user writing the note.")
-@click.pass_obj
-def note_add(
-    obj: Context,
-    company: str | None,
-    contact: str | None,
-    kind: str,
-    text: str,
-    subject: str | None,
-    at: str | None,
-    author: str | None,
-) -> None:
-    """Log a call or a note on a company's or contact's timeline."""
-    from syncd.store.notes import add_note
-    from syncd.store.queries import find_company, find_contact
-
-    if not company and not contact:
-        raise click.UsageError("give --company and/or --contact")
-    when = datetime.fromisoformat(at) if at else datetime.now(UTC)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    obj.require_schema()
-    with obj.session() as s:
-        comp = find_company(s, company) if company else None
-        cont = find_contact(s, contact) if contact else None
-        if company and comp is None:
-            raise click.ClickException(f"no company matches {company!r}")
-        if contact and cont is None:
-            raise click.ClickException(f"no contact matches {contact!r}")
-        company_id = comp.id if comp else (cont.company_id if cont else None)
-        nid = add_note(
-            s,
-            kind=kind,
-            text=text,
-            subject=subject,
-            occurred_at=when.astimezone(UTC),
-            company_id=company_id,
-            contact_id=cont.id if cont else None,
-            author=author,
-        )
-    click.echo(f"{kind} #{nid} added")
-
-
-@cli.group()
-def quarantine() -> None:
-    """Items that could not be parsed, kept with the reason."""
-
-
-@quarantine.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
-def quarantine_list(obj: Context, as_json: bool) -> None:
-    from syncd.store.queries import quarantine_list as query
-
-    obj.require_schema()
-    with obj.session() as s:
-        rows = query(s)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    else:
-        render.table(["id", "connector", "scope", "remote_id", "reason", "size"], rows)
+for _command in (sync, run, status, verify, relink, timeline, note, quarantine):
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -58,6 +58,7 @@ class SyncConfig(Strict):
     interval: str = "5m"
     batch_size: int = Field(500, ge=1, le=10_000)
     workers: int | None = Field(None, ge=1, le=64)
+    metrics_listen: str | None = None  # e.g. "127.0.0.1:9464" for `syncd run`
 
     @field_validator("interval")
     @classmethod

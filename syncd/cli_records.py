@@ -1,0 +1,121 @@
+"""CLI: timelines, notes, quarantine, explain."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import click
+
+from syncd import render
+from syncd.cli_context import Context
+
+
+@click.command()
+@click.option("--company", help="Company id, domain, registration number or name.")
+@click.option("--contact", help="Contact email address or id.")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def timeline(
+    obj: Context, company: str | None, contact: str | None, limit: int, as_json: bool
+) -> None:
+    """A company's or contact's communication timeline, newest first."""
+    from syncd.store.queries import find_company, find_contact
+    from syncd.store.queries import timeline as query
+
+    if bool(company) == bool(contact):
+        raise click.UsageError("give exactly one of --company or --contact")
+    obj.require_schema()
+    with obj.session() as s:
+        if company:
+            rec = find_company(s, company)
+            if rec is None:
+                raise click.ClickException(f"no company matches {company!r}")
+            title = f"{rec.name} (company #{rec.id})"
+            items = query(s, company_id=rec.id, limit=limit)
+        else:
+            rec = find_contact(s, contact or "")
+            if rec is None:
+                raise click.ClickException(f"no contact matches {contact!r}")
+            title = f"{rec.name} (contact #{rec.id})"
+            items = query(s, contact_id=rec.id, limit=limit)
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+    else:
+        render.timeline(title, items)
+
+
+@click.group()
+def note() -> None:
+    """Phone-call and meeting notes."""
+
+
+@note.command("add")
+@click.option("--company", help="Company id, domain, registration number or name.")
+@click.option("--contact", help="Contact email address or id.")
+@click.option("--kind", type=click.Choice(["call", "note"]), required=True)
+@click.option("--text", required=True)
+@click.option("--subject", default=None)
+@click.option("--at", "at", default=None, help="When (ISO 8601; default now).")
+@click.option("--author", default=None, help="The CRM user writing the note.")
+@click.pass_obj
+def note_add(
+    obj: Context,
+    company: str | None,
+    contact: str | None,
+    kind: str,
+    text: str,
+    subject: str | None,
+    at: str | None,
+    author: str | None,
+) -> None:
+    """Log a call or a note on a company's or contact's timeline."""
+    from syncd.store.notes import add_note
+    from syncd.store.queries import find_company, find_contact
+
+    if not company and not contact:
+        raise click.UsageError("give --company and/or --contact")
+    when = datetime.fromisoformat(at) if at else datetime.now(UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    obj.require_schema()
+    with obj.session() as s:
+        comp = find_company(s, company) if company else None
+        cont = find_contact(s, contact) if contact else None
+        if company and comp is None:
+            raise click.ClickException(f"no company matches {company!r}")
+        if contact and cont is None:
+            raise click.ClickException(f"no contact matches {contact!r}")
+        company_id = comp.id if comp else (cont.company_id if cont else None)
+        nid = add_note(
+            s,
+            kind=kind,
+            text=text,
+            subject=subject,
+            occurred_at=when.astimezone(UTC),
+            company_id=company_id,
+            contact_id=cont.id if cont else None,
+            author=author,
+        )
+    click.echo(f"{kind} #{nid} added")
+
+
+@click.group()
+def quarantine() -> None:
+    """Items that could not be parsed, kept with the reason."""
+
+
+@quarantine.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def quarantine_list(obj: Context, as_json: bool) -> None:
+    from syncd.store.queries import quarantine_list as query
+
+    obj.require_schema()
+    with obj.session() as s:
+        rows = query(s)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        render.table(["id", "connector", "scope", "remote_id", "reason", "size"], rows)
