@@ -139,10 +139,10 @@ def connectors_test(obj: Context, name: str) -> None:
         sys.exit(1)
 
 
-from syncd.cli_records import note, quarantine, timeline  # noqa: E402
+from syncd.cli_records import explain, note, quarantine, timeline  # noqa: E402
 from syncd.cli_sync import relink, run, status, sync, verify  # noqa: E402
 
-for _command in (sync, run, status, verify, relink, timeline, note, quarantine):
+for _command in (sync, run, status, verify, relink, timeline, note, quarantine, explain):
     cli.add_command(_command)
 
 

@@ -119,3 +119,33 @@ def quarantine_list(obj: Context, as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         render.table(["id", "connector", "scope", "remote_id", "reason", "size"], rows)
+
+
+@click.command()
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def explain(obj: Context, text: str, as_json: bool) -> None:
+    """How ADDRESS or a whole From/To HEADER would be matched today, and why."""
+    import dataclasses
+
+    from matching import explain_header
+
+    pipeline = obj.pipeline()
+    with obj.session() as s:
+        index = pipeline.index(s)
+    verdicts = [dataclasses.asdict(v) for v in explain_header(text, index, pipeline.policy)]
+    if not verdicts:
+        raise click.ClickException(f"no address could be read from {text!r}")
+    if as_json:
+        click.echo(json.dumps(verdicts, ensure_ascii=False, indent=2))
+        return
+    for v in verdicts:
+        flags = [k for k in ("freemail", "disposable", "internal", "robot", "blocked") if v[k]]
+        click.echo(f"{v['address']}")
+        click.echo(f"  normalised:         {v['normalised']}")
+        click.echo(f"  registrable domain: {v['registrable_domain']}")
+        click.echo(f"  verdicts:           {', '.join(flags) or 'external'}")
+        click.echo(f"  contact / company:  {v['contact_id'] or '-'} / {v['company_id'] or '-'}")
+        click.echo(f"  reason:             {v['reason'] or 'no link'}")
+        click.echo(f"  {v['explanation']}")

@@ -52,6 +52,7 @@ class MatchingConfig(Strict):
     drop_robots: bool = True
     drop_bulk: bool = True
     log_internal_only: bool = False
+    keep_unmatched: bool = True
 
 
 class SyncConfig(Strict):

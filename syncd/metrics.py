@@ -37,7 +37,7 @@ class Metrics:
         self.up = Gauge(
             "syncd_connector_ok",
             "1 when the last sync succeeded",
-            ["connector", "status"],
+            ["connector"],
             registry=r,
         )
         self.created = Counter(

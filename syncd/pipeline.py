@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Batch, Connector, Gone, MailItem, MeetingItem, Quarantined, ScopeState
 from matching import CrmIndex, MatchPolicy, MessageSignals, match_participants
+from matching.engine import NO_MATCH
 from syncd.config import ConnectorConfig, Settings
 from syncd.errors import AuthError, SyncdError
 from syncd.registry import build_connector
@@ -234,7 +235,9 @@ class Pipeline:
                         else None
                     )
                     match = match_participants(entry.participants, index, self.policy, signals)
-                    if not match.log:
+                    if not match.log and not (
+                        self.settings.matching.keep_unmatched and match.drop_reason == NO_MATCH
+                    ):
                         report.dropped += 1
                         ignored.append((entry, match.drop_reason or "not logged by policy"))
                         continue

@@ -81,7 +81,10 @@ class Scheduler:
             report = self.pipeline.sync(cfg.name)
             n += 1
             if self.on_report:
-                self.on_report(report)
+                try:
+                    self.on_report(report)
+                except Exception:  # metrics must never stop a connector
+                    log.exception("report_hook_failed", connector=cfg.name)
             failures = failures + 1 if report.status == "error" else 0
             if report.status == "auth_failed":
                 log.warning("connector_paused", connector=cfg.name, reason="auth_failed")
