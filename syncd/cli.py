@@ -45,7 +45,8 @@ def cli(ctx: click.Context, config: Path | None, database: str | None, verbose: 
     """syncd: email and calendar capture for CRMs."""
     from syncd import logs
 
-    logs.configure(verbose)
+    # Daemon-style commands log their progress; the rest only warnings, unless -v.
+    logs.configure(verbose, quiet=ctx.invoked_subcommand not in ("run", "sync", "verify", "relink"))
     ctx.obj = Context(config or _default_config(), database, verbose)
 
 

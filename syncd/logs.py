@@ -8,8 +8,8 @@ import sys
 import structlog
 
 
-def configure(verbose: bool = False, json: bool | None = None) -> None:
-    level = logging.DEBUG if verbose else logging.INFO
+def configure(verbose: bool = False, json: bool | None = None, quiet: bool = False) -> None:
+    level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
     if json is None:
         json = not sys.stderr.isatty()
     renderer: structlog.types.Processor = (

@@ -27,9 +27,12 @@ from syncd.store.models import (
 
 
 def find_company(session: Session, ref: str) -> Company | None:
-    """A company by id, domain (or an address at it), registration number or name."""
+    """A company by registration number, id, domain (or an address at it) or name."""
     ref = ref.strip()
-    if ref.isdigit() and (c := session.get(Company, int(ref))):
+    by_reg = session.scalar(select(Company).where(Company.registration_no == ref))
+    if by_reg is not None:
+        return by_reg
+    if ref.isdigit() and int(ref) < 2**31 and (c := session.get(Company, int(ref))):
         return c
     domain = ref.rsplit("@", 1)[-1].lower()
     cid = session.scalar(select(CompanyDomain.company_id).where(CompanyDomain.domain == domain))
@@ -42,7 +45,7 @@ def find_company(session: Session, ref: str) -> Company | None:
 
 def find_contact(session: Session, ref: str) -> Contact | None:
     ref = ref.strip()
-    if ref.isdigit() and (c := session.get(Contact, int(ref))):
+    if ref.isdigit() and int(ref) < 2**31 and (c := session.get(Contact, int(ref))):
         return c
     cid = session.scalar(select(ContactEmail.contact_id).where(ContactEmail.email == ref.lower()))
     return session.get(Contact, cid) if cid is not None else None

@@ -18,7 +18,7 @@ from syncd.config import parse_settings
 from syncd.pipeline import Pipeline
 from syncd.store.db import make_engine, session_factory
 from syncd.store.models import Communication, Link, QuarantineRow, Source
-from syncd.store.queries import timeline
+from syncd.store.queries import find_company, timeline
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "config" / "demo"
@@ -202,9 +202,40 @@ def test_demo_end_to_end_through_the_cli(demo_config: Path, db_url: str) -> None
         "call",
         "--text",
         "Telefonát: cena OK",
+        "--at",
+        "2031-01-05T10:00:00",
     )
     items = json.loads(run("timeline", "--company", str(busiest[0]), "--json"))
     assert items[0]["kind"] == "call" and items[0]["links"][0]["manual"] is True
+
+
+def test_demo_timelines_match_the_expected_answers(demo_config: Path, db_url: str) -> None:
+    """Every demo company shows exactly the emails and meetings the data set says."""
+    runner = CliRunner()
+    for args in (
+        ["init"],
+        ["import", "companies", str(demo_config.parent / "companies.csv")],
+        ["import", "contacts", str(demo_config.parent / "contacts.csv")],
+        ["sync", "--once"],
+    ):
+        runner.invoke(cli, ["--config", str(demo_config), *args], catch_exceptions=False)
+    expected = json.loads((DEMO / "expected.json").read_text(encoding="utf-8"))
+    engine = make_engine(db_url)
+    wrong = []
+    with session_factory(engine)() as s:
+        for reg, company in expected["companies"].items():
+            rec = find_company(s, reg)
+            assert rec is not None, reg
+            items = timeline(s, company_id=rec.id, limit=10_000)
+            emails = sum(1 for i in items if i["kind"] == "email")
+            meetings = len({i["thread_key"] for i in items if i["kind"] == "meeting"})
+            if (emails, meetings) != (company["emails"], company["meetings"]):
+                wrong.append(
+                    (company["name"], emails, company["emails"], meetings, company["meetings"])
+                )
+        assert s.scalar(select(func.count()).select_from(QuarantineRow)) >= 5
+    engine.dispose()
+    assert not wrong, wrong
 
 
 def _count(url: str) -> tuple[int, int]:
