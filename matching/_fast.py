@@ -37,7 +37,7 @@ def fast_new(cls: type[T]) -> Callable[..., T]:
     def make(*args: Any) -> T:
         obj = twin(*args)
         obj.__class__ = cls
-        return obj  # type: ignore[no-any-return]
+        return obj
 
     try:
         sample = tuple(f"{f.name}-probe" for f in fields)

@@ -103,8 +103,10 @@ def match_participants(
     cache = rules.address_cache
     bulk = None
     if policy.drop_bulk and signals is not None:
-        bulk = bulk_reason(signals.list_id, signals.precedence, signals.auto_submitted)
-    links = LinkCollector(policy.auto_create) if bulk is None else None
+        bulk = bulk_reason(
+            signals.list_id, signals.precedence, signals.auto_submitted, index.internal_domains
+        )
+    links = LinkCollector() if bulk is None else None
 
     sender_rank = 9
     sender_internal = False
@@ -112,7 +114,7 @@ def match_participants(
     seen: set[str] = set()
     for p in participants:
         raw = p.address
-        hit: Resolved | None = cache.get(raw) if type(raw) is str else None  # type: ignore[assignment]
+        hit: Resolved | None = cache.get(raw) if type(raw) is str else None
         if hit is None:
             hit = resolve(rules, raw)
             if hit is None:

@@ -93,7 +93,7 @@ def _verdict(
     if blocked:
         return verdict(f"{addr} is on the blocklist: ignored")
 
-    links = LinkCollector(policy.auto_create)
+    links = LinkCollector()
     links.add(resolved, name)
     decisions = list(links.decisions.values())
     if not decisions:
@@ -103,6 +103,12 @@ def _verdict(
                 f"{addr} is {kind} ({info.registrable or domain}) and no contact has this exact "
                 "address: not linked (free-mail never matches or creates a company)"
             )
+            if info.companies:
+                owners = ", ".join(f"#{c}" for c in info.companies)
+                why += (
+                    f"; {info.company_domain} is registered on company {owners}, which is "
+                    "ignored: remove it from the company or use MatchPolicy.freemail_remove"
+                )
         else:
             why = f"no contact has {addr} and no company owns {domain} or a parent: not linked"
             if policy.auto_create == "off":

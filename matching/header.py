@@ -189,8 +189,8 @@ class _Scanner:
         name_parts: list[str] = []
         if angle is not None:
             addr = angle
+            # words after the address ("<jana@x> Jana") belong to it too
             name_parts = [inner if inner is not None else raw for raw, inner in words]
-            # a name after the address ("<jana@x> Jana") is used only if none came before
         else:
             at = _pick_address(words)
             if at is not None:

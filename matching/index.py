@@ -124,16 +124,16 @@ class CrmIndex:
 
         by_address = self.contact_by_address
         shared_a: dict[str, list[int]] = {}
-        for contact_id, company_id, emails in contacts:
+        for contact_id, owner, emails in contacts:
             # inline checks and packing: this loop runs a million times
             if type(contact_id) is not int or not 0 <= contact_id <= CONTACT_MASK:
                 _check_id("contact", contact_id, CONTACT_MASK)
-            if company_id is None:
+            if owner is None:
                 packed = contact_id
             else:
-                if type(company_id) is not int or company_id < 0:
-                    _check_id("company", company_id)
-                packed = ((company_id + 1) << CONTACT_BITS) | contact_id
+                if type(owner) is not int or owner < 0:
+                    _check_id("company", owner)
+                packed = ((owner + 1) << CONTACT_BITS) | contact_id
             for raw in (emails,) if isinstance(emails, str) else emails or ():
                 a = normalise_with(raw, strip, provider)
                 if a is None:

@@ -11,21 +11,23 @@ The per-participant rules live in :func:`resolve`; the engine and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from matching._fast import fast_new
 from matching.addresses import normalise_with
 from matching.index import CONTACT_BITS, CONTACT_MASK
 from matching.rules import (
     ADDRESS_CACHE_SIZE,
+    ROBOT_LOCAL_PARTS,
+    ROBOT_PREFIXES,
+    DomainInfo,
     company_name_from_domain,
     evict_oldest,
-    is_robot,
 )
 
 if TYPE_CHECKING:
     from matching.index import CrmIndex
-    from matching.rules import DomainInfo, Rules
+    from matching.rules import Rules
 
 __all__ = [
     "LinkCollector",
@@ -90,32 +92,30 @@ class NewCompany:
 NO_AUTO, AUTO_CONTACT, AUTO_COMPANY = 0, 1, 2
 
 
-class Resolved:
+LinkSpec = tuple[int | None, int | None, str, str]  # company, contact, reason, explanation
+
+
+class Resolved(NamedTuple):
     """One participant address, normalised, classified and with its links worked out.
 
     Everything here depends only on the raw address, the index and the
-    policy, so it is memoised per raw string (:func:`resolve`) and the
-    frozen decisions are shared between messages. Only auto-creation, which
-    records the display name, is done per message.
+    policy, so it is memoised per raw string (:func:`resolve`). It holds only
+    atomic values (the links as plain tuples, turned into ``LinkDecision``
+    per message), so the collector untracks it and a churning memo does not
+    trigger full garbage collections.
     """
 
-    __slots__ = ("address", "info", "internal", "dropped", "links", "auto")
+    address: str
+    info: DomainInfo
+    internal: bool
+    dropped: bool  # a robot or blocklisted
+    links: tuple[LinkSpec, ...]
+    auto: int  # NO_AUTO, AUTO_CONTACT (at info.companies[0]) or AUTO_COMPANY
+    # AUTO_CONTACT: (contact reason,); AUTO_COMPANY: (name, company reason, contact reason)
+    auto_text: tuple[str, ...]
 
-    def __init__(
-        self,
-        address: str,
-        info: DomainInfo,
-        internal: bool,
-        dropped: bool,
-        links: tuple[tuple[Key, LinkDecision], ...],
-        auto: int,
-    ) -> None:
-        self.address = address
-        self.info = info
-        self.internal = internal
-        self.dropped = dropped  # a robot or blocklisted
-        self.links = links
-        self.auto = auto  # NO_AUTO, AUTO_CONTACT (at info.companies[0]) or AUTO_COMPANY
+
+_new_resolved = tuple.__new__  # NamedTuple.__new__ without its Python-level frame
 
 
 def resolve(rules: Rules, raw: str) -> Resolved | None:
@@ -124,10 +124,12 @@ def resolve(rules: Rules, raw: str) -> Resolved | None:
     Mail has strong locality (colleagues are on every message, customers
     write back), so most calls are one dict lookup.
     """
+    if not isinstance(raw, str):
+        return None
     cache = rules.address_cache
     hit = cache.get(raw)
     if hit is not None:
-        return hit  # type: ignore[no-any-return]
+        return hit
     addr = normalise_with(raw, rules.strip_plus_tags, rules.provider_rules)
     if addr is None:
         return None
@@ -135,24 +137,29 @@ def resolve(rules: Rules, raw: str) -> Resolved | None:
     info = rules.domain_info(addr[at + 1 :])
     index = rules.index
     internal = info.internal or addr in index.internal_addresses
-    dropped = not internal and (
-        (rules.drop_robots and is_robot(addr[:at])) or rules.is_blocked(addr, info)
-    )
-    links: tuple[tuple[Key, LinkDecision], ...] = ()
+    dropped = False
+    if not internal:
+        if rules.drop_robots:
+            local = addr[:at]
+            dropped = local in ROBOT_LOCAL_PARTS or local.startswith(ROBOT_PREFIXES)
+        if not dropped and rules.blocks:
+            dropped = rules.is_blocked(addr, info)
+    links: tuple[LinkSpec, ...] = ()
     auto = NO_AUTO
     if not (internal or dropped):
         links, auto = _links_for(rules, index, addr, info)
+    text = _auto_text(rules.policy.auto_create, addr, info, auto) if auto else ()
     if len(cache) >= ADDRESS_CACHE_SIZE:
         evict_oldest(cache)
-    hit = cache[raw] = Resolved(addr, info, internal, dropped, links, auto)
+    hit = cache[raw] = _new_resolved(Resolved, (addr, info, internal, dropped, links, auto, text))
     return hit
 
 
 def _links_for(
     rules: Rules, index: CrmIndex, addr: str, info: DomainInfo
-) -> tuple[tuple[tuple[Key, LinkDecision], ...], int]:
+) -> tuple[tuple[LinkSpec, ...], int]:
     """The per-participant rules (see :mod:`matching.engine`), minus auto-creation."""
-    out: list[tuple[Key, LinkDecision]] = []
+    out: list[LinkSpec] = []
     packed = index.contact_by_address.get(addr)
     if packed is not None:
         shared = index.shared_addresses.get(addr) if index.shared_addresses else None
@@ -161,23 +168,14 @@ def _links_for(
             contact = value & CONTACT_MASK
             company = (value >> CONTACT_BITS) - 1
             out.append(
-                (
-                    (None, contact),
-                    _link(
-                        None, contact, "contact_address", addr,
-                        f"{addr} is contact #{contact} (exact address)",
-                    ),
-                )
-            )  # fmt: skip
+                (None, contact, "contact_address", f"{addr} is contact #{contact} (exact address)")
+            )
             if company >= 0:
                 has_company = True
                 out.append(
                     (
-                        (company, None),
-                        _link(
-                            company, None, "contact_company", addr,
-                            f"{addr} is contact #{contact} of company #{company}",
-                        ),
+                        company, None, "contact_company",
+                        f"{addr} is contact #{contact} of company #{company}",
                     )
                 )  # fmt: skip
         if has_company:
@@ -196,11 +194,8 @@ def _links_for(
         for company in companies:
             out.append(
                 (
-                    (company, None),
-                    _link(
-                        company, None, "company_domain", addr,
-                        f"{where} a registered domain of company #{company}{note}",
-                    ),
+                    company, None, "company_domain",
+                    f"{where} a registered domain of company #{company}{note}",
                 )
             )  # fmt: skip
         # never guess which of several companies a new contact belongs to
@@ -214,10 +209,9 @@ def _links_for(
 class LinkCollector:
     """Collects de-duplicated decisions for one message; the strongest reason wins."""
 
-    __slots__ = ("mode", "decisions", "new_contacts", "new_companies")
+    __slots__ = ("decisions", "new_contacts", "new_companies")
 
-    def __init__(self, mode: str) -> None:
-        self.mode = mode  # the policy's auto_create, quoted in reasons
+    def __init__(self) -> None:
         self.decisions: dict[Key, LinkDecision] = {}
         self.new_contacts: dict[str, NewContact] = {}
         self.new_companies: dict[str, NewCompany] = {}
@@ -225,10 +219,12 @@ class LinkCollector:
     def add(self, resolved: Resolved, name: str | None) -> None:
         """Merge one external participant's links (and auto-created records)."""
         decisions = self.decisions
-        for key, decision in resolved.links:
+        addr = resolved.address
+        for company, contact, reason, explanation in resolved.links:
+            key = (company, contact)
             old = decisions.get(key)
-            if old is None or REASON_RANK[decision.reason] < REASON_RANK[old.reason]:
-                decisions[key] = decision
+            if old is None or REASON_RANK[reason] < REASON_RANK[old.reason]:
+                decisions[key] = _link(company, contact, reason, addr, explanation)
         if resolved.auto == AUTO_CONTACT:
             self._new_contact_at_company(resolved, name)
         elif resolved.auto == AUTO_COMPANY:
@@ -240,36 +236,50 @@ class LinkCollector:
             self.decisions[key] = decision
 
     def _new_contact_at_company(self, resolved: Resolved, name: str | None) -> None:
-        addr, info = resolved.address, resolved.info
-        company = info.companies[0]
-        why = (
-            f"{addr} is not a contact and {info.company_domain} is a domain of company "
-            f"#{company}, so a contact is created (auto_create={self.mode})"
-        )
-        self.new_contacts.setdefault(addr, NewContact(addr, clean_name(name), company, None, why))
+        addr, (why,) = resolved.address, resolved.auto_text
+        company = resolved.info.companies[0]
+        if addr not in self.new_contacts:
+            self.new_contacts[addr] = _contact(addr, clean_name(name), company, None, why)
         self._put((None, addr), _link(None, None, "auto_created_contact", addr, why, None, addr))
 
     def _new_company(self, resolved: Resolved, name: str | None) -> None:
         addr, reg = resolved.address, resolved.info.registrable
+        label, company_why, contact_why = resolved.auto_text
         assert reg is not None  # creatable implies a registrable domain
-        company = self.new_companies.get(reg)
-        if company is None:
-            label = company_name_from_domain(reg)
-            why = (
-                f"{reg} is no CRM company's domain and not free-mail, disposable or internal, "
-                f'so company "{label}" is created (auto_create={self.mode})'
+        if reg not in self.new_companies:
+            self.new_companies[reg] = _company(reg, label, company_why)
+            self._put(
+                (reg, None),
+                _link(None, None, "auto_created_company", addr, company_why, reg, None),
             )
-            company = self.new_companies[reg] = NewCompany(reg, label, why)
-            self._put((reg, None), _link(None, None, "auto_created_company", addr, why, reg, None))
-        why = (
-            f"{addr} is not a contact, so a contact is created at the new company "
-            f'"{company.name}" for {reg} (auto_create={self.mode})'
+        if addr not in self.new_contacts:
+            self.new_contacts[addr] = _contact(addr, clean_name(name), None, reg, contact_why)
+        self._put(
+            (None, addr), _link(None, None, "auto_created_contact", addr, contact_why, None, addr)
         )
-        self.new_contacts.setdefault(addr, NewContact(addr, clean_name(name), None, reg, why))
-        self._put((None, addr), _link(None, None, "auto_created_contact", addr, why, None, addr))
+
+
+def _auto_text(mode: str, addr: str, info: DomainInfo, auto: int) -> tuple[str, ...]:
+    """The reasons auto-created records carry (see :class:`Resolved`)."""
+    if auto == AUTO_CONTACT:
+        return (
+            f"{addr} is not a contact and {info.company_domain} is a domain of company "
+            f"#{info.companies[0]}, so a contact is created (auto_create={mode})",
+        )
+    reg = info.registrable
+    label = company_name_from_domain(reg or "")
+    return (
+        label,
+        f"{reg} is no CRM company's domain and not free-mail, disposable or internal, "
+        f'so company "{label}" is created (auto_create={mode})',
+        f"{addr} is not a contact, so a contact is created at the new company "
+        f'"{label}" for {reg} (auto_create={mode})',
+    )
 
 
 _link = fast_new(LinkDecision)
+_contact = fast_new(NewContact)
+_company = fast_new(NewCompany)
 
 
 def clean_name(name: str | None) -> str | None:

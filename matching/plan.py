@@ -106,15 +106,15 @@ def plan_links(desired: Iterable[LinkDecision], existing: Iterable[ExistingLink]
         elif key not in want:
             removes.append(_remove(e, f"the automatic match ({e.reason}) no longer holds"))
     for key, d in want.items():
-        e = live.get(key)
-        if e is None:
+        row = live.get(key)
+        if row is None:
             if key not in tombstones:
                 creates.append(
                     LinkOp("create", d.company_id, d.contact_id, d.reason, d.explanation)
                 )
-        elif not e.manual and key not in tombstones and e.reason != d.reason:
+        elif not row.manual and key not in tombstones and row.reason != d.reason:
             updates.append(
-                LinkOp("update", d.company_id, d.contact_id, d.reason, d.explanation, e.link_id)
+                LinkOp("update", d.company_id, d.contact_id, d.reason, d.explanation, row.link_id)
             )
     return removes + updates + creates
 

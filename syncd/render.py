@@ -104,7 +104,7 @@ def status(rows: Sequence[dict[str, Any]]) -> None:
             r["name"],
             r["kind"],
             r["status"],
-            r["last_sync_at"] or "never",
+            (r["last_sync_at"] or "never")[:19].replace("T", " "),
             str(r["items"]),
             str(r["errors"]),
             str(r["quarantined"]),

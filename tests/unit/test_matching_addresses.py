@@ -179,14 +179,62 @@ def test_decode_encoded_words_keeps_plain_text() -> None:
 
 # --- free-mail --------------------------------------------------------------------------------
 
-REGIONAL = (
-    "seznam.cz email.cz post.cz centrum.cz centrum.sk atlas.cz volny.cz azet.sk zoznam.sk "
-    "post.sk pobox.sk wp.pl o2.pl onet.pl op.pl interia.pl gazeta.pl poczta.fm tlen.pl mail.ru "
-    "bk.ru list.ru inbox.ru internet.ru yandex.ru yandex.ua yandex.com ya.ru rambler.ru ukr.net "
-    "i.ua meta.ua gmx.net gmx.de gmx.at gmx.com gmx.co.uk gmx.ch web.de gmail.com googlemail.com "
-    "outlook.com hotmail.com hotmail.sk hotmail.co.uk live.com live.cz yahoo.com yahoo.co.jp "
-    "icloud.com me.com aol.com proton.me protonmail.com"
-).split()
+REGIONAL = [
+    "seznam.cz",
+    "email.cz",
+    "post.cz",
+    "centrum.cz",
+    "centrum.sk",
+    "atlas.cz",
+    "volny.cz",
+    "azet.sk",
+    "zoznam.sk",
+    "post.sk",
+    "pobox.sk",
+    "wp.pl",
+    "o2.pl",
+    "onet.pl",
+    "op.pl",
+    "interia.pl",
+    "gazeta.pl",
+    "poczta.fm",
+    "tlen.pl",
+    "mail.ru",
+    "bk.ru",
+    "list.ru",
+    "inbox.ru",
+    "internet.ru",
+    "yandex.ru",
+    "yandex.ua",
+    "yandex.com",
+    "ya.ru",
+    "rambler.ru",
+    "ukr.net",
+    "i.ua",
+    "meta.ua",
+    "gmx.net",
+    "gmx.de",
+    "gmx.at",
+    "gmx.com",
+    "gmx.co.uk",
+    "gmx.ch",
+    "web.de",
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "hotmail.sk",
+    "hotmail.co.uk",
+    "live.com",
+    "live.cz",
+    "yahoo.com",
+    "yahoo.co.jp",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+]
 
 
 @pytest.mark.parametrize("domain", REGIONAL)

@@ -342,6 +342,14 @@ def test_auto_created_records_say_why() -> None:
             None,
         ),
         (
+            [P("jana.novak@acme.sk", role="from"), P("obchod@ourco.sk")],
+            {},
+            MessageSignals(list_id="Obchod <obchod.ourco.sk>"),  # our own group: a shared inbox
+            "inbound",
+            True,
+            None,
+        ),
+        (
             [P("jana.novak@acme.sk", role="from"), P("me@ourco.sk")],
             {"drop_bulk": False},
             MessageSignals(list_id="<x>"),
@@ -425,9 +433,8 @@ def test_build_rejects_bad_ids_and_reports_skipped_inputs() -> None:
             policy=MatchPolicy(),
         )
     with pytest.raises(ValueError):
-        CrmIndex.build(
-            companies=[("x", ["b.sk"])], contacts=[], internal_domains=[], policy=MatchPolicy()
-        )  # type: ignore[list-item]
+        bad: list = [("x", ["b.sk"])]
+        CrmIndex.build(companies=bad, contacts=[], internal_domains=[], policy=MatchPolicy())
     index = CrmIndex.build(
         companies=[(1, "acme.sk"), (2, ["not a domain"])],
         contacts=[(1, 1, "jana@acme.sk"), (2, None, ["broken"])],
@@ -471,7 +478,11 @@ def test_fast_link_construction_is_a_real_link_decision() -> None:
             {"registrable_domain": "bigcorp.com", "company_id": 3, "reason": "company_domain"},
             "eu.bigcorp.com",
         ),
-        ("stranger@seznam.cz", {"freemail": True, "company_id": None, "reason": None}, "free-mail"),
+        (
+            "stranger@seznam.cz",
+            {"freemail": True, "company_id": None, "reason": None},
+            "registered on company #5, which is ignored",
+        ),
         (
             "petr.free@seznam.cz",
             {"freemail": True, "contact_id": 11, "company_id": 2},
