@@ -35,11 +35,11 @@ def timeline(
             title = f"{rec.name} (company #{rec.id})"
             items = query(s, company_id=rec.id, limit=limit)
         else:
-            rec = find_contact(s, contact or "")
-            if rec is None:
+            person = find_contact(s, contact or "")
+            if person is None:
                 raise click.ClickException(f"no contact matches {contact!r}")
-            title = f"{rec.name} (contact #{rec.id})"
-            items = query(s, contact_id=rec.id, limit=limit)
+            title = f"{person.name} (contact #{person.id})"
+            items = query(s, contact_id=person.id, limit=limit)
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
     else:

@@ -17,7 +17,7 @@ from syncd.errors import ConfigError
 
 def build_connector(cfg: ConnectorConfig, settings: Settings) -> Connector:
     """Instantiate the adapter for ``cfg.kind``; file paths must exist."""
-    common = {"batch_size": settings.sync.batch_size}
+    batch_size = settings.sync.batch_size
     if cfg.kind == "imap":
         from syncd.registry_imap import build_imap
 
@@ -32,19 +32,19 @@ def build_connector(cfg: ConnectorConfig, settings: Settings) -> Connector:
         from connectors.files import MaildirConnector
 
         return MaildirConnector(
-            cfg.name, cfg.path, cfg.visibility, workers=settings.sync.workers, **common
+            cfg.name, cfg.path, cfg.visibility, workers=settings.sync.workers, batch_size=batch_size
         )
     if isinstance(cfg, MboxConnectorConfig):
         from connectors.files import MboxConnector
 
         return MboxConnector(
-            cfg.name, cfg.path, cfg.visibility, workers=settings.sync.workers, **common
+            cfg.name, cfg.path, cfg.visibility, workers=settings.sync.workers, batch_size=batch_size
         )
     if isinstance(cfg, EmlConnectorConfig):
         from connectors.files import EmlDirConnector
 
         return EmlDirConnector(
-            cfg.name, cfg.path, cfg.visibility, workers=settings.sync.workers, **common
+            cfg.name, cfg.path, cfg.visibility, workers=settings.sync.workers, batch_size=batch_size
         )
     if isinstance(cfg, IcsConnectorConfig):
         from connectors.ics_files import IcsConnector
@@ -56,6 +56,6 @@ def build_connector(cfg: ConnectorConfig, settings: Settings) -> Connector:
             window_past_days=parse_duration(cfg.window_past).days,
             window_future_days=parse_duration(cfg.window_future).days,
             default_tz=cfg.default_tz,
-            **common,
+            batch_size=batch_size,
         )
     raise ConfigError([f"connectors.{cfg.name}.kind: unsupported kind {cfg.kind!r}"])

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import Table, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from connectors.base import MailItem, MeetingItem, Quarantined, SourceRef
@@ -33,10 +33,10 @@ from syncd.store.models import (
     Source,
     SyncCursor,
 )
-from syncd.store.upsert import upsert
+from syncd.store.upsert import dialect_insert, upsert
 
 VISIBILITY_RANK = {"metadata": 0, "subject": 1, "full": 2}
-_COMM = Communication.__table__
+_COMM = cast(Table, Communication.__table__)
 _CHUNK = 400  # keeps IN (...) lists well under SQLite's variable limit
 
 
@@ -119,13 +119,8 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
     """Insert communications; rows another writer inserted meanwhile are skipped."""
     if not rows:
         return {}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     stmt = (
-        dialect_insert(_COMM)
+        dialect_insert(session, _COMM)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(_COMM.c.dedupe_key, _COMM.c.id)
     )

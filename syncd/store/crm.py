@@ -109,19 +109,19 @@ def create_auto_records(
             existing = company.id
             out.new_companies.append(domain)
         out.companies[domain] = existing
-    for address, proposal in contacts.items():
+    for address, person in contacts.items():
         existing = session.scalar(
             select(ContactEmail.contact_id).where(ContactEmail.email == address)
         )
         if existing is None:
-            company_id = proposal.company_id
-            if company_id is None and proposal.company_domain:
-                company_id = out.companies.get(proposal.company_domain)
+            company_id = person.company_id
+            if company_id is None and person.company_domain:
+                company_id = out.companies.get(person.company_domain)
             contact = Contact(
-                name=proposal.name,
+                name=person.name,
                 company_id=company_id,
                 auto_created=True,
-                auto_reason=proposal.reason,
+                auto_reason=person.reason,
                 created_at=now,
                 updated_at=now,
             )

@@ -60,7 +60,7 @@ def try_lease(
         )
         .values(lease_owner=owner, lease_until=now + ttl)
     )
-    return bool(res.rowcount)
+    return bool(getattr(res, "rowcount", 0))
 
 
 def release_lease(session: Session, connector_id: int, owner: str) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def _insert(session: Session, table: Table) -> Any:
+def dialect_insert(session: Session, table: Any) -> Any:
+    """The dialect's INSERT (with ``on_conflict_*``) for this session's database."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
         return postgresql.insert(table)
@@ -19,18 +19,18 @@ def _insert(session: Session, table: Table) -> Any:
 
 
 def insert_ignore(
-    session: Session, table: Table, rows: list[dict[str, Any]], conflict: list[str]
+    session: Session, table: Any, rows: list[dict[str, Any]], conflict: list[str]
 ) -> None:
     """Insert rows, silently skipping those that hit the unique ``conflict`` columns."""
     if not rows:
         return
-    stmt = _insert(session, table).on_conflict_do_nothing(index_elements=conflict)
+    stmt = dialect_insert(session, table).on_conflict_do_nothing(index_elements=conflict)
     session.execute(stmt, rows)
 
 
 def upsert(
     session: Session,
-    table: Table,
+    table: Any,
     rows: list[dict[str, Any]],
     conflict: list[str],
     update: list[str],
@@ -38,7 +38,7 @@ def upsert(
     """Insert rows, or overwrite the ``update`` columns where ``conflict`` matches."""
     if not rows:
         return
-    stmt = _insert(session, table)
+    stmt = dialect_insert(session, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=conflict, set_={c: stmt.excluded[c] for c in update}
     )
