@@ -77,7 +77,7 @@ def import_companies(obj: Context, csv_file: Path) -> None:
     from syncd.store.crm_import import import_companies as run
 
     obj.require_schema()
-    with obj.session() as s:
+    with render.working(f"importing {csv_file.name}"), obj.session() as s:
         result = run(s, csv_file, datetime.now(UTC))
     click.echo(f"companies: {result.created} created, {result.updated} updated")
 
@@ -90,7 +90,7 @@ def import_contacts(obj: Context, csv_file: Path) -> None:
     from syncd.store.crm_import import import_contacts as run
 
     obj.require_schema()
-    with obj.session() as s:
+    with render.working(f"importing {csv_file.name}"), obj.session() as s:
         result = run(s, csv_file, datetime.now(UTC))
     click.echo(f"contacts: {result.created} created, {result.updated} updated")
 

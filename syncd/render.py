@@ -65,6 +65,16 @@ def progress() -> Iterator[Any]:
         yield update
 
 
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner for work of unknown length; silent off a terminal."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    with Console(stderr=True).status(message):
+        yield
+
+
 def reports(rows: Sequence[Any]) -> None:
     t = Table(
         "connector",

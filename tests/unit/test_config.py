@@ -79,3 +79,36 @@ def test_environment_overrides_database_url(
 )
 def test_durations(text: str | int, seconds: int) -> None:
     assert parse_duration(text).total_seconds() == seconds
+
+
+def test_secrets_resolve_from_env_file_or_systemd_credential(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {"name": "m", "kind": "imap", "host": "127.0.0.1", "username": "peter"}
+
+    def conn(**extra: str) -> object:
+        return parse_settings({"connectors": [{**base, **extra}]}, tmp_path).connectors[0]
+
+    monkeypatch.setenv("PETER_IMAP", "s3cret")
+    assert conn(password_env="PETER_IMAP").password() == "s3cret"  # type: ignore[attr-defined]
+    (tmp_path / "pw").write_text("from-file\n")
+    assert conn(password_file="pw").password() == "from-file"  # type: ignore[attr-defined]
+    (tmp_path / "creds").mkdir()
+    (tmp_path / "creds" / "peter-imap").write_text("from-systemd")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path / "creds"))
+    assert conn(password_credential="peter-imap").password() == "from-systemd"  # type: ignore[attr-defined]
+    monkeypatch.delenv("PETER_IMAP")
+    with pytest.raises(ConfigError, match="PETER_IMAP is not set"):
+        conn(password_env="PETER_IMAP").password()  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match="only one of"):
+        conn(password_env="A", password_file="pw")
+
+
+def test_inline_passwords_are_refused(tmp_path: Path) -> None:
+    data = {
+        "connectors": [
+            {"name": "m", "kind": "imap", "host": "h", "username": "u", "password": "plain-text"}
+        ]
+    }
+    with pytest.raises(ConfigError, match=r"connectors\[0\]\.password"):
+        parse_settings(data, tmp_path)
