@@ -209,12 +209,19 @@ class Pipeline:
             )
         done = 0
         for batch in connector.fetch(scope, state):
-            self._apply(batch, cfg, cid, report)
             done += len(batch.entries)
+            self._apply(batch, cfg, cid, report, (done, batch.total_hint))
             if self.progress:
                 self.progress(cfg.name, scope, done, batch.total_hint)
 
-    def _apply(self, batch: Batch, cfg: ConnectorConfig, cid: int, report: RunReport) -> None:
+    def _apply(
+        self,
+        batch: Batch,
+        cfg: ConnectorConfig,
+        cid: int,
+        report: RunReport,
+        progress: tuple[int, int | None] | None = None,
+    ) -> None:
         with self.sessions.begin() as s:
             if not syncstate.try_lease(s, cid, self.owner, self.now(), LEASE_TTL):
                 raise LeaseLost(f"connector {cfg.name} was taken over by another daemon")
@@ -252,6 +259,7 @@ class Pipeline:
                 cursor=batch.cursor,
                 keep_cursor=batch.keep_cursor,
                 ignored=ignored,
+                progress=progress,
                 now=self.now(),
             )
         if stats.auto_created:

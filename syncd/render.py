@@ -121,6 +121,11 @@ def status(rows: Sequence[dict[str, Any]]) -> None:
             r["last_error"] or "",
         )
         for sc in r["scopes"]:
+            prog = sc.get("progress")
+            if prog and prog["total"] and prog["done"] < prog["total"]:
+                t.add_row(
+                    "", "", "", "", "", "", "", f"{sc['scope']}: {prog['done']}/{prog['total']}"
+                )
             if sc["error"]:
                 t.add_row("", "", "", "", "", "", "", f"{sc['scope']}: {sc['error']}")
     console.print(t)

@@ -459,7 +459,12 @@ def _cancel_vanished_meetings(session: Session, cids: list[int], now: datetime) 
 
 
 def save_cursor(
-    session: Session, connector_id: int, scope: str, cursor: str | None, now: datetime
+    session: Session,
+    connector_id: int,
+    scope: str,
+    cursor: str | None,
+    now: datetime,
+    progress: tuple[int, int | None] | None = None,
 ) -> None:
     upsert(
         session,
@@ -471,10 +476,12 @@ def save_cursor(
                 "value": cursor,
                 "last_error": None,
                 "updated_at": now,
+                "progress_done": progress[0] if progress else None,
+                "progress_total": progress[1] if progress else None,
             }
         ],
         ["connector_id", "scope"],
-        ["value", "last_error", "updated_at"],
+        ["value", "last_error", "updated_at", "progress_done", "progress_total"],
     )
 
 
@@ -490,6 +497,7 @@ def apply_batch(
     now: datetime,
     ignored: Sequence[tuple[MailItem | MeetingItem, str]] = (),
     keep_cursor: bool = False,
+    progress: tuple[int, int | None] | None = None,
 ) -> BatchStats:
     """Write one batch and its cursor; the caller owns the transaction."""
     stats = BatchStats(skipped=len(ignored))
@@ -503,5 +511,5 @@ def apply_batch(
     if gone:
         stats.gone = _mark_gone(session, connector_id, gone, now)
     if not keep_cursor:
-        save_cursor(session, connector_id, scope, cursor, now)
+        save_cursor(session, connector_id, scope, cursor, now, progress)
     return stats

@@ -166,6 +166,9 @@ class SyncCursor(Base):
     scope: Mapped[str] = mapped_column(String(500))
     value: Mapped[str | None] = mapped_column(Text)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Progress of the running (or last) pass over the scope, for `syncd status`.
+    progress_done: Mapped[int | None] = mapped_column(Integer)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

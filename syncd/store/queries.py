@@ -184,6 +184,11 @@ def connector_status(session: Session) -> list[dict[str, Any]]:
                 "scope": cur.scope,
                 "synced": cur.value is not None,
                 "error": cur.last_error,
+                "progress": (
+                    {"done": cur.progress_done, "total": cur.progress_total}
+                    if cur.progress_done is not None
+                    else None
+                ),
                 "updated_at": _iso(cur.updated_at),
             }
         )

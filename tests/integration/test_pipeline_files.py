@@ -174,6 +174,8 @@ def test_demo_end_to_end_through_the_cli(demo_config: Path, db_url: str) -> None
     status = json.loads(run("status", "--json"))
     mail = next(r for r in status if r["name"] == "peter-mail")
     assert mail["items"] > 100 and mail["quarantined"] >= 3
+    inbox = next(sc for sc in mail["scopes"] if sc["scope"] == "INBOX")
+    assert inbox["progress"]["done"] == inbox["progress"]["total"] > 100
     # a second sync writes nothing new
     before = _count(db_url)
     runner.invoke(cli, ["--config", str(demo_config), "sync", "--once"])
