@@ -53,6 +53,7 @@ def build_caldav(cfg: CaldavConnectorConfig, settings: Settings) -> Connector:
         sync_method=cfg.sync_method,
         timeout=parse_duration(cfg.timeout).total_seconds(),
         rediscover_seconds=parse_duration(cfg.rediscover).total_seconds(),
+        workers=settings.sync.workers,
     )
     with _lock:
         for key in [k for k, c in _kept.items() if c.name == cfg.name]:

@@ -36,7 +36,12 @@ from syncd.store.models import (
 from syncd.store.upsert import dialect_insert, upsert
 
 VISIBILITY_RANK = {"metadata": 0, "subject": 1, "full": 2}
+# Core tables: the ORM's bulk insert drops None-valued keys, splitting one
+# executemany into per-row statements; Core keeps every row the same shape.
 _COMM = cast(Table, Communication.__table__)
+_PARTICIPANTS = cast(Table, ParticipantRow.__table__)
+_LINKS = cast(Table, Link.__table__)
+_ATTACHMENTS = cast(Table, AttachmentRow.__table__)
 _CHUNK = 400  # keeps IN (...) lists well under SQLite's variable limit
 
 
@@ -229,7 +234,7 @@ def relink_communication(
     ops = plan_links(decisions, existing)
     for op in ops:
         if op.op == "create":
-            session.execute(insert(Link), _link_rows(cid, [_op_decision(op)], now))
+            session.execute(insert(_LINKS), _link_rows(cid, [_op_decision(op)], now))
         elif op.op == "remove":
             session.execute(delete(Link).where(Link.id == op.link_id))
         elif op.op == "update":
@@ -278,7 +283,7 @@ def _update_meeting(session: Session, cid: int, p: Planned, row: dict[str, Any])
             values.pop(k)
     session.execute(update(Communication).where(Communication.id == cid).values(**values))
     session.execute(delete(ParticipantRow).where(ParticipantRow.communication_id == cid))
-    session.execute(insert(ParticipantRow), _participant_rows(cid, p.item))
+    session.execute(insert(_PARTICIPANTS), _participant_rows(cid, p.item))
     return True
 
 
@@ -333,11 +338,11 @@ def _write_items(
         else:
             _upgrade_visibility(session, cid, rows[key])
     if participants:
-        session.execute(insert(ParticipantRow), participants)
+        session.execute(insert(_PARTICIPANTS), participants)
     if links:
-        session.execute(insert(Link), links)
+        session.execute(insert(_LINKS), links)
     if attachments:
-        session.execute(insert(AttachmentRow), attachments)
+        session.execute(insert(_ATTACHMENTS), attachments)
     stats.sources_added += _write_sources(session, connector_id, planned, ids, now)
 
 
