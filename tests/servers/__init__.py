@@ -1,0 +1,1 @@
+"""Real servers started as plain processes for the integration tests (no Docker)."""
