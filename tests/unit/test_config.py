@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_example_and_demo_configs_validate() -> None:
     example = load_settings(ROOT / "config" / "syncd.example.toml")
-    assert [c.kind for c in example.connectors] == ["maildir", "mbox", "eml", "ics"]
+    assert {"maildir", "mbox", "eml", "ics", "caldav"} <= {c.kind for c in example.connectors}
     demo = load_settings(ROOT / "config" / "demo" / "syncd.toml")
     assert demo.database.url == f"sqlite:///{(ROOT / 'var' / 'demo.sqlite').resolve()}"
     assert demo.connector("peter-mail").path == (ROOT / "config" / "demo" / "mail").resolve()
