@@ -65,9 +65,7 @@ class ImapConnectorConfig(ConnectorBase, SecretFields):
             if len(given) > 1:
                 raise ValueError(f"give only one of {', '.join(_names(group))}")
         if self.auth == "oauth2":
-            missing = [
-                n for n in ("oauth2_token_url", "oauth2_client_id") if not getattr(self, n)
-            ]
+            missing = [n for n in ("oauth2_token_url", "oauth2_client_id") if not getattr(self, n)]
             if not any(getattr(self, n) for n in _names("refresh_token")):
                 missing.append("one of " + ", ".join(_names("refresh_token")))
             if missing:
