@@ -151,7 +151,7 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 def _resolve_paths(data: dict, base: Path) -> dict:
     for conn in data.get("connectors", []) or []:
         if isinstance(conn, dict):
-            for key in ("path", "password_file", "ca_file"):
+            for key in [k for k in conn if k == "path" or k.endswith("_file")]:
                 if isinstance(conn.get(key), str) and not Path(conn[key]).is_absolute():
                     conn[key] = str((base / conn[key]).resolve())
     db = data.get("database")

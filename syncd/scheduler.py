@@ -46,6 +46,7 @@ class Scheduler:
         self.on_report = on_report
         self.housekeeping_every = housekeeping_every
         self._last_verify: dict[str, float] = {}
+        self._active: dict[str, Connector] = {}  # for closing (it ends a waiting IDLE)
 
     def run(self, passes: int | None = None) -> None:
         """Run until stopped (or, for tests and benchmarks, ``passes`` rounds each)."""
@@ -62,6 +63,8 @@ class Scheduler:
             self.housekeeping()
             self.stop.wait(self.housekeeping_every if passes is None else 0.2)
         self.stop.set()
+        for connector in list(self._active.values()):
+            self._close(connector)
         for w in workers:
             w.join(timeout=60)
 
@@ -74,11 +77,16 @@ class Scheduler:
     # --- one connector -------------------------------------------------------
 
     def _worker(self, cfg: ConnectorConfig, passes: int | None) -> None:
-        watcher: Connector | None = None
+        # One long-lived adapter per connector: an IMAP connection, CalDAV
+        # discovery and the IDLE session survive between passes.
+        connector: Connector | None = None
         failures = 0
         n = 0
         while not self.stop.is_set():
-            report = self.pipeline.sync(cfg.name)
+            connector = connector or self._build(cfg)
+            if connector is not None:
+                self._active[cfg.name] = connector
+            report = self.pipeline.sync(cfg.name, connector=connector)
             n += 1
             if self.on_report:
                 try:
@@ -86,6 +94,9 @@ class Scheduler:
                 except Exception:  # metrics must never stop a connector
                     log.exception("report_hook_failed", connector=cfg.name)
             failures = failures + 1 if report.status == "error" else 0
+            if failures:
+                self._close(connector)
+                connector = None  # rebuilt (and reconnected) on the next pass
             if report.status == "auth_failed":
                 log.warning("connector_paused", connector=cfg.name, reason="auth_failed")
             self._maybe_verify(cfg)
@@ -94,21 +105,27 @@ class Scheduler:
             if failures:
                 self._sleep(min(self.interval, 2 ** min(failures, 8)) * random.uniform(0.5, 1.0))
                 continue
-            if getattr(cfg, "idle", False):
-                watcher = watcher or self._watcher(cfg)
-            if isinstance(watcher, Watchable):
-                self._watch(watcher, cfg.name)
+            if getattr(cfg, "idle", False) and isinstance(connector, Watchable):
+                self._watch(connector, cfg.name)
             else:
                 self._sleep(self.interval)
-        if isinstance(watcher, Watchable):
-            watcher.close()
+        self._close(connector)
 
-    def _watcher(self, cfg: ConnectorConfig) -> Connector | None:
+    def _build(self, cfg: ConnectorConfig) -> Connector | None:
         try:
             return build_connector(cfg, self.pipeline.settings)
-        except Exception:
-            log.exception("watcher_failed", connector=cfg.name)
+        except Exception:  # the sync reports the same error with its status
+            log.warning("connector_build_failed", connector=cfg.name)
             return None
+
+    @staticmethod
+    def _close(connector: Connector | None) -> None:
+        close = getattr(connector, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception:
+                log.warning("connector_close_failed")
 
     def _watch(self, watcher: Watchable, name: str) -> None:
         deadline = time.monotonic() + self.interval

@@ -105,6 +105,7 @@ class Session:
         self,
     ) -> tuple[list[tuple[tuple[bytes, ...], str]], dict[str, dict[bytes, int]]]:
         """(flags, name) per folder and, with LIST-STATUS, each folder's STATUS: one round trip."""
+        self.leave_folder()
         imap = self.client._imap
         items = "MESSAGES UIDNEXT UIDVALIDITY" + (" HIGHESTMODSEQ" if self.has("CONDSTORE") else "")
         with translated("LIST"):
@@ -131,7 +132,20 @@ class Session:
                     statuses[_name(parsed[0])] = _pairs(parsed[-1])
         return folders, statuses
 
+    def leave_folder(self) -> None:
+        """Deselect before STATUS: a server may answer stale STATUS for the selected folder
+        (RFC 3501 6.3.10), which would make a long-lived connection miss new mail."""
+        if self.selected is None:
+            return
+        with translated("UNSELECT"):
+            if self.has("UNSELECT"):
+                self.client.unselect_folder()
+            else:
+                self.client.close_folder()  # read-only (EXAMINE): CLOSE expunges nothing
+        self.selected = None
+
     def status(self, folder: str) -> dict[bytes, int]:
+        self.leave_folder()
         what = ["MESSAGES", "UIDNEXT", "UIDVALIDITY"]
         if self.has("CONDSTORE"):
             what.append("HIGHESTMODSEQ")
