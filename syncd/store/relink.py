@@ -1,27 +1,86 @@
 """Retroactive re-linking: after CRM records change, fix every timeline's links.
 
-Communications are walked in id order, a chunk per short transaction. For
-each item the stored participants are matched again against the current CRM
-index and :func:`matching.plan_links` reconciles the result with the stored
-links: automatic links that no longer hold are removed, new ones created,
-changed reasons updated. Manual links and manual unlinks always survive.
-Relinking never auto-creates records and never drops stored history.
+Communications are walked in id order (keyset pagination), a chunk per short
+transaction. For each item the stored participants are matched again against
+the current CRM index and :func:`matching.plan_links` reconciles the result
+with the stored links: automatic links that no longer hold are removed, new
+ones created, changed reasons updated. Manual links and manual unlinks
+(tombstones) always survive. Relinking never auto-creates records (it matches
+with ``auto_create="off"``) and never drops stored history.
+
+A million items is mostly reading and matching (about 70 µs an item on one
+core), so:
+
+* reads bypass result processing (:func:`syncd.store.crm.driver_rows`): per
+  chunk one query for the ids, and one id-range query each for participants
+  and links (both tables have a unique index led by ``communication_id``);
+* an item whose stored links are exactly the automatic ones it should have
+  (the usual case) is not planned at all; writes go out as one statement per
+  kind (a chunked ``DELETE ... IN``, ``executemany`` for inserts and updates);
+* a large re-link is split into id slices shared with helper processes (one
+  per spare core, started with ``forkserver``: safe from the daemon's
+  threads). Each helper gets a copy of the index's tables and its own
+  database connection; slices are disjoint, so helpers never touch the same
+  item.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import dataclasses
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, func, insert, null, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.base import Participant
-from matching import CrmIndex, ExistingLink, MatchPolicy, match_participants, plan_links
+from matching import (
+    CrmIndex,
+    ExistingLink,
+    LinkDecision,
+    MatchPolicy,
+    match_participants,
+    plan_links,
+)
+from syncd.store.crm import driver_rows
 from syncd.store.models import Communication, Link, ParticipantRow
+
+_COMM: Table = Communication.__table__  # type: ignore[assignment]
+_PART: Table = ParticipantRow.__table__  # type: ignore[assignment]
+_LINK: Table = Link.__table__  # type: ignore[assignment]
+KINDS = ("email", "meeting")  # notes and calls carry only the links a person made
+CHUNK = 5000
+PARALLEL_MIN = 100_000  # items; below this, starting helpers costs more than it saves
+AUTO_WORKERS_MAX = 4  # each helper holds a copy of the index (~300 MB at 1M contacts)
+_DELETE_CHUNK = 500  # ids per DELETE ... IN, well under any SQLite variable limit
+_INDEX_TABLES = (
+    "contact_by_address",
+    "shared_addresses",
+    "company_by_domain",
+    "shared_domains",
+    "internal_domains",
+    "internal_addresses",
+)
+ProgressFn = Callable[[int, int], None]
+
+
+class _Participant(NamedTuple):
+    """A stored participant as matching reads it (a ``ParticipantLike``), from one row."""
+
+    address: str
+    name: str | None
+    role: str
+    communication_id: int
+
+
+_participant = tuple.__new__  # (cls, row): a NamedTuple from a row tuple, no Python frame
+StoredLink = tuple[int, int, int | None, int | None, str, Any, Any]  # a row of _load's query
 
 
 @dataclass(slots=True)
@@ -32,56 +91,102 @@ class RelinkStats:
     updated: int = 0
     direction_changed: int = 0
 
+    def add(self, other: RelinkStats) -> None:
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
 
 def _load(
-    session: Session, ids: list[int]
-) -> tuple[dict[int, list[Participant]], dict[int, list[ExistingLink]]]:
-    parts: dict[int, list[Participant]] = defaultdict(list)
-    q = select(
-        ParticipantRow.communication_id,
-        ParticipantRow.address,
-        ParticipantRow.name,
-        ParticipantRow.role,
-    ).where(ParticipantRow.communication_id.in_(ids))
-    for cid, address, name, role in session.execute(q):
-        parts[cid].append(Participant(address, name, role))
-    links: dict[int, list[ExistingLink]] = defaultdict(list)
+    session: Session, lo: int, hi: int
+) -> tuple[dict[int, list[_Participant]], dict[int, list[StoredLink]]]:
+    """Participants and links of the communications with ``lo < id <= hi``."""
+    parts: dict[int, list[_Participant]] = {}
+    # No name: matching reads it only to name auto-created contacts, which a
+    # re-link never creates; without it the unique index covers the query.
+    q = (
+        select(_PART.c.address, null(), _PART.c.role, _PART.c.communication_id)
+        .where(_PART.c.communication_id > lo, _PART.c.communication_id <= hi)
+        .order_by(_PART.c.communication_id)
+    )
+    current = -1
+    group: list[_Participant] = []
+    for row in driver_rows(session, q):
+        if row[3] != current:
+            current = row[3]
+            group = parts[current] = []
+        group.append(_participant(_Participant, row))
+    links: dict[int, list[StoredLink]] = {}
     lq = select(
-        Link.id,
-        Link.communication_id,
-        Link.company_id,
-        Link.contact_id,
-        Link.reason,
-        Link.manual,
-        Link.unlinked,
-    ).where(Link.communication_id.in_(ids))
-    for lid, cid, company, contact, reason, manual, unlinked in session.execute(lq):
-        links[cid].append(ExistingLink(lid, company, contact, reason, manual, unlinked))
+        _LINK.c.communication_id,
+        _LINK.c.id,
+        _LINK.c.company_id,
+        _LINK.c.contact_id,
+        _LINK.c.reason,
+        _LINK.c.manual,
+        _LINK.c.unlinked,
+    ).where(_LINK.c.communication_id > lo, _LINK.c.communication_id <= hi)
+    for row in driver_rows(session, lq):
+        links.setdefault(row[0], []).append(row)
     return parts, links
+
+
+def _unchanged(desired: tuple[LinkDecision, ...], stored: list[StoredLink]) -> bool:
+    """True when the stored links are exactly the desired ones, all automatic.
+
+    The common case of a re-link; :func:`matching.plan_links` would return no
+    operation for it, so it is skipped.
+    """
+    if len(desired) != len(stored):
+        return False
+    have = set()
+    for _, _, company, contact, reason, manual, unlinked in stored:
+        if manual or unlinked:
+            return False
+        have.add((company, contact, reason))
+    return len(have) == len(stored) and all(
+        (d.company_id, d.contact_id, d.reason) in have for d in desired
+    )
+
+
+def _existing(stored: list[StoredLink]) -> list[ExistingLink]:
+    return [
+        ExistingLink(lid, company, contact, reason, bool(manual), bool(unlinked))
+        for _, lid, company, contact, reason, manual, unlinked in stored
+    ]
 
 
 def relink_chunk(
     session: Session,
-    ids: list[int],
-    directions: dict[int, str],
+    rows: list[tuple[int, str]],
+    lo: int,
     index: CrmIndex,
     policy: MatchPolicy,
     now: datetime,
     stats: RelinkStats,
 ) -> None:
-    """Re-match and reconcile the links of the given communications."""
-    parts, links = _load(session, ids)
+    """Re-match and reconcile the links of ``rows`` (id, direction), ids ascending after ``lo``.
+
+    ``policy`` must have ``auto_create="off"`` (see :func:`relink_all`).
+    """
+    parts, links = _load(session, lo, rows[-1][0])
     creates: list[dict[str, Any]] = []
     removes: list[int] = []
-    direction_updates: list[dict[str, Any]] = []
-    for cid in ids:
-        result = match_participants(parts.get(cid, []), index, policy)
-        desired = [
-            d
-            for d in result.links
-            if d.new_company_domain is None and d.new_contact_address is None
-        ]
-        for op in plan_links(desired, links.get(cid, [])):
+    updates: list[dict[str, Any]] = []
+    directions: list[dict[str, Any]] = []
+    no_parts: list[_Participant] = []
+    for cid, direction in rows:
+        item_parts = parts.get(cid, no_parts)
+        stored = links.get(cid)
+        result = match_participants(item_parts, index, policy)
+        if item_parts and result.direction != direction:
+            directions.append({"b_id": cid, "b_direction": result.direction})
+        if stored is None:
+            if not result.links:
+                continue
+            stored = []
+        elif _unchanged(result.links, stored):
+            continue
+        for op in plan_links(result.links, _existing(stored)):
             if op.op == "create":
                 creates.append(
                     {
@@ -98,32 +203,65 @@ def relink_chunk(
             elif op.op == "remove" and op.link_id is not None:
                 removes.append(op.link_id)
             elif op.op == "update":
-                session.execute(
-                    update(Link)
-                    .where(Link.id == op.link_id)
-                    .values(reason=op.reason, explanation=op.explanation)
+                updates.append(
+                    {"b_id": op.link_id, "b_reason": op.reason, "b_explanation": op.explanation}
                 )
-                stats.updated += 1
-        if parts.get(cid) and result.direction != directions[cid]:
-            direction_updates.append({"b_id": cid, "b_direction": result.direction})
-    if removes:
-        for i in range(0, len(removes), 500):
-            session.execute(delete(Link).where(Link.id.in_(removes[i : i + 500])))
-    if creates:
-        session.execute(insert(Link), creates)
-    if direction_updates:
-        from sqlalchemy import bindparam
-
+    for i in range(0, len(removes), _DELETE_CHUNK):
+        session.execute(delete(_LINK).where(_LINK.c.id.in_(removes[i : i + _DELETE_CHUNK])))
+    if updates:
         session.execute(
-            update(Communication.__table__)
-            .where(Communication.__table__.c.id == bindparam("b_id"))
-            .values(direction=bindparam("b_direction")),
-            direction_updates,
+            update(_LINK)
+            .where(_LINK.c.id == bindparam("b_id"))
+            .values(reason=bindparam("b_reason"), explanation=bindparam("b_explanation")),
+            updates,
         )
-    stats.items += len(ids)
+    if creates:
+        session.execute(insert(_LINK), creates)
+    if directions:
+        session.execute(
+            update(_COMM)
+            .where(_COMM.c.id == bindparam("b_id"))
+            .values(direction=bindparam("b_direction")),
+            directions,
+        )
+    stats.items += len(rows)
     stats.created += len(creates)
     stats.removed += len(removes)
-    stats.direction_changed += len(direction_updates)
+    stats.updated += len(updates)
+    stats.direction_changed += len(directions)
+
+
+def relink_range(
+    sessions: sessionmaker[Session],
+    index: CrmIndex,
+    policy: MatchPolicy,
+    now: datetime,
+    lo: int,
+    hi: int | None = None,
+    *,
+    chunk: int = CHUNK,
+    on_chunk: Callable[[int], None] | None = None,
+) -> RelinkStats:
+    """Re-link the emails and meetings with ``lo < id <= hi``, a transaction per chunk.
+
+    ``on_chunk`` is called with the number of items after each chunk commits.
+    """
+    stats = RelinkStats()
+    last = lo
+    while True:
+        with sessions.begin() as s:
+            q = select(_COMM.c.id, _COMM.c.direction).where(
+                _COMM.c.id > last, _COMM.c.kind.in_(KINDS)
+            )
+            if hi is not None:
+                q = q.where(_COMM.c.id <= hi)
+            rows = list(driver_rows(s, q.order_by(_COMM.c.id).limit(chunk)))
+            if not rows:
+                return stats
+            relink_chunk(s, rows, last, index, policy, now, stats)
+            last = rows[-1][0]
+        if on_chunk is not None:
+            on_chunk(len(rows))
 
 
 def relink_all(
@@ -132,36 +270,170 @@ def relink_all(
     policy: MatchPolicy,
     now: datetime,
     *,
-    chunk: int = 2000,
-    progress: Callable[[int, int], None] | None = None,
+    chunk: int = CHUNK,
+    progress: ProgressFn | None = None,
+    workers: int | None = None,
 ) -> RelinkStats:
-    """Re-link every email and meeting; notes and calls keep their manual links."""
-    stats = RelinkStats()
-    with sessions() as s:
-        from sqlalchemy import func
+    """Re-link every email and meeting; notes and calls keep their manual links.
 
-        total = (
-            s.scalar(
-                select(func.count())
-                .select_from(Communication)
-                .where(Communication.kind.in_(("email", "meeting")))
+    Each chunk is its own transaction, so a sync running at the same time
+    waits at most one chunk, and an interrupted re-link leaves every item
+    either re-linked or as it was (the next run finishes the job).
+    ``workers``: processes in all, this one included; by default one per
+    core (at most ``AUTO_WORKERS_MAX``) for ``PARALLEL_MIN`` items or more,
+    else 1.
+    """
+    if policy.auto_create != "off":
+        policy = dataclasses.replace(policy, auto_create="off")
+    with sessions() as s:
+        total, first, last = s.execute(
+            select(func.count(), func.min(_COMM.c.id), func.max(_COMM.c.id)).where(
+                _COMM.c.kind.in_(KINDS)
             )
-            or 0
-        )
-    last = 0
-    while True:
-        with sessions.begin() as s:
-            rows = s.execute(
-                select(Communication.id, Communication.direction)
-                .where(Communication.id > last, Communication.kind.in_(("email", "meeting")))
-                .order_by(Communication.id)
-                .limit(chunk)
-            ).all()
-            if not rows:
+        ).one()
+    engine = sessions.kw.get("bind")
+    url = _shareable_url(engine)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, AUTO_WORKERS_MAX) if total >= PARALLEL_MIN else 1
+    if not total or workers <= 1 or url is None:
+        done = 0
+
+        def on_chunk(items: int) -> None:
+            nonlocal done
+            done += items
+            if progress:
+                progress(done, total)
+
+        return relink_range(sessions, index, policy, now, 0, chunk=chunk, on_chunk=on_chunk)
+    return _relink_parallel(
+        sessions, url, index, policy, now, (first - 1, last, total), workers, chunk, progress
+    )
+
+
+def _shareable_url(engine: Any) -> str | None:
+    """The URL a helper process can open, or None (in-memory SQLite, no engine)."""
+    if not isinstance(engine, Engine):
+        return None
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:") or url.database.startswith("file:"):
+            return None
+        url = url.set(database=os.path.abspath(url.database))
+    return url.render_as_string(hide_password=False)
+
+
+# --- helper processes ----------------------------------------------------------
+
+_helper: tuple[sessionmaker[Session], CrmIndex, MatchPolicy, datetime, int] | None = None
+
+
+def _index_tables(index: CrmIndex) -> tuple[Any, ...]:
+    return (index.policy, *(getattr(index, name) for name in _INDEX_TABLES))
+
+
+def _helper_start(
+    url: str, tables: tuple[Any, ...], policy: MatchPolicy, now: datetime, chunk: int
+) -> None:
+    """Runs once in each helper process: its own engine and a copy of the index."""
+    global _helper
+    from syncd.store.db import make_engine, session_factory
+
+    index = CrmIndex(tables[0])
+    for name, value in zip(_INDEX_TABLES, tables[1:], strict=True):
+        setattr(index, name, value)
+    _helper = (session_factory(make_engine(url)), index, policy, now, chunk)
+
+
+def _helper_slice(lo: int, hi: int) -> RelinkStats:
+    assert _helper is not None, "helper process not started"
+    sessions, index, policy, now, chunk = _helper
+    return relink_range(sessions, index, policy, now, lo, hi, chunk=chunk)
+
+
+def _relink_parallel(
+    sessions: sessionmaker[Session],
+    url: str,
+    index: CrmIndex,
+    policy: MatchPolicy,
+    now: datetime,
+    span: tuple[int, int, int],
+    workers: int,
+    chunk: int,
+    progress: ProgressFn | None,
+) -> RelinkStats:
+    """Id slices shared between this process and ``workers - 1`` helpers.
+
+    If a helper dies (killed, out of memory, cannot connect), this process
+    re-links the slices it held and finishes alone: re-linking an item twice
+    is harmless.
+    """
+    lo, hi, total = span
+    count = max(workers * 8, -(-total // (chunk * 4)))
+    step = -(-(hi - lo) // count)
+    slices = deque((a, min(a + step, hi)) for a in range(lo, hi, step))
+    stats = RelinkStats()
+    done = 0
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+        max_workers=workers - 1,
+        mp_context=ctx,
+        initializer=_helper_start,
+        initargs=(url, _index_tables(index), policy, now, chunk),
+    )
+    pending: dict[Future[RelinkStats], tuple[int, int]] = {}
+
+    def fail_over() -> None:
+        nonlocal pool
+        slices.extend(pending.values())
+        pending.clear()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = None
+
+    def feed() -> None:
+        """Collect finished slices; keep two slices queued per helper."""
+        nonlocal done
+        finished = [f for f in pending if f.done()]
+        for f in finished:
+            piece = pending.pop(f)
+            try:
+                part = f.result()
+            except BrokenProcessPool:
+                slices.append(piece)
+                fail_over()
                 break
-            ids = [r[0] for r in rows]
-            relink_chunk(s, ids, {r[0]: r[1] for r in rows}, index, policy, now, stats)
-            last = ids[-1]
+            stats.add(part)
+            done += part.items
+        while pool is not None and slices and len(pending) < 2 * (workers - 1):
+            piece = slices.popleft()
+            try:
+                pending[pool.submit(_helper_slice, *piece)] = piece
+            except BrokenProcessPool:
+                slices.appendleft(piece)
+                fail_over()
+        if finished and progress:
+            progress(done, total)
+
+    def on_chunk(items: int) -> None:
+        nonlocal done
+        done += items
+        feed()
         if progress:
-            progress(stats.items, total)
+            progress(done, total)
+
+    try:
+        feed()
+        while slices or pending:
+            if slices:  # this process takes slices too, from the far end
+                a, b = slices.pop()
+                stats.add(
+                    relink_range(sessions, index, policy, now, a, b, chunk=chunk, on_chunk=on_chunk)
+                )
+            else:
+                wait(pending, return_when=FIRST_COMPLETED)
+            feed()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return stats
