@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from connectors.base import Batch, Connector, Gone, MailItem, MeetingItem, Quarantined, ScopeState
-from matching import CrmIndex, MatchPolicy, MessageSignals, match_participants
+from matching import CrmIndex, MatchPolicy, MatchResult, MessageSignals, match_participants
 from matching.engine import NO_MATCH
 from syncd.config import ConnectorConfig, Settings
 from syncd.errors import AuthError, SyncdError
@@ -230,6 +230,7 @@ class Pipeline:
             quarantined: list[Quarantined] = []
             ignored: list[tuple[MailItem | MeetingItem, str]] = []
             gone = []
+            matches: dict[object, MatchResult] = {}
             for entry in batch.entries:
                 if isinstance(entry, Quarantined):
                     quarantined.append(entry)
@@ -241,7 +242,14 @@ class Pipeline:
                         if isinstance(entry, MailItem)
                         else None
                     )
-                    match = match_participants(entry.participants, index, self.policy, signals)
+                    # Occurrences of a series, and many mails of a thread, share
+                    # their participants: match each distinct set once per batch.
+                    key = (entry.participants, signals)
+                    match = matches.get(key)
+                    if match is None:
+                        match = matches[key] = match_participants(
+                            entry.participants, index, self.policy, signals
+                        )
                     if not match.log and not (
                         self.settings.matching.keep_unmatched and match.drop_reason == NO_MATCH
                     ):
