@@ -87,7 +87,9 @@ class Company(Base):
 class CompanyDomain(Base):
     __tablename__ = "company_domains"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
     domain: Mapped[str] = mapped_column(String(255), unique=True)
     company: Mapped[Company] = relationship(back_populates="domains")
 
@@ -113,7 +115,9 @@ class Contact(Base):
 class ContactEmail(Base):
     __tablename__ = "contact_emails"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
     email: Mapped[str] = mapped_column(String(320), unique=True)
     contact: Mapped[Contact] = relationship(back_populates="emails")
 
