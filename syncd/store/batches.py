@@ -12,12 +12,12 @@ PostgreSQL) both end with one communication and two sources.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, tuple_, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from connectors.base import MailItem, MeetingItem, Quarantined, SourceRef
@@ -26,12 +26,16 @@ from syncd.store.crm import AutoCreated, create_auto_records
 from syncd.store.models import (
     AttachmentRow,
     Communication,
-    IgnoredItem,
     Link,
     ParticipantRow,
-    QuarantineRow,
     Source,
-    SyncCursor,
+)
+from syncd.store.scope_writes import (
+    chunks,
+    mark_gone,
+    save_cursor,
+    write_ignored,
+    write_quarantine,
 )
 from syncd.store.upsert import dialect_insert, upsert
 
@@ -42,7 +46,6 @@ _COMM = cast(Table, Communication.__table__)
 _PARTICIPANTS = cast(Table, ParticipantRow.__table__)
 _LINKS = cast(Table, Link.__table__)
 _ATTACHMENTS = cast(Table, AttachmentRow.__table__)
-_CHUNK = 400  # keeps IN (...) lists well under SQLite's variable limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +66,6 @@ class BatchStats:
     gone: int = 0
     skipped: int = 0
     auto_created: list[str] = field(default_factory=list)
-
-
-def _chunks(seq: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
 
 
 def _comm_row(p: Planned, now: datetime) -> dict[str, Any]:
@@ -112,7 +110,7 @@ def _comm_row(p: Planned, now: datetime) -> dict[str, Any]:
 
 def _existing_ids(session: Session, keys: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         q = select(Communication.dedupe_key, Communication.id).where(
             Communication.dedupe_key.in_(chunk)
         )
@@ -376,120 +374,6 @@ def _write_sources(
     return len(rows)
 
 
-def _write_quarantine(
-    session: Session, connector_id: int, items: list[Quarantined], now: datetime
-) -> None:
-    rows = [
-        {
-            "connector_id": connector_id,
-            "scope": q.source.scope,
-            "remote_id": q.source.remote_id,
-            "reason": q.reason,
-            "raw": q.raw,
-            "created_at": now,
-        }
-        for q in items
-    ]
-    upsert(
-        session,
-        QuarantineRow.__table__,
-        rows,
-        ["connector_id", "scope", "remote_id"],
-        ["reason", "raw", "created_at"],
-    )
-
-
-def _write_ignored(
-    session: Session,
-    connector_id: int,
-    items: Sequence[tuple[MailItem | MeetingItem, str]],
-    now: datetime,
-) -> None:
-    rows = [
-        {
-            "connector_id": connector_id,
-            "scope": it.source.scope,
-            "remote_id": it.source.remote_id,
-            "dedupe_key": it.dedupe_key,
-            "reason": reason[:200],
-            "seen_at": now,
-        }
-        for it, reason in items
-    ]
-    upsert(
-        session,
-        IgnoredItem.__table__,
-        rows,
-        ["connector_id", "scope", "remote_id"],
-        ["dedupe_key", "reason", "seen_at"],
-    )
-
-
-def _mark_gone(session: Session, connector_id: int, refs: list[SourceRef], now: datetime) -> int:
-    count = 0
-    for chunk in _chunks(refs):
-        pairs = [(r.scope, r.remote_id) for r in chunk]
-        res = session.execute(
-            update(Source)
-            .where(
-                Source.connector_id == connector_id,
-                tuple_(Source.scope, Source.remote_id).in_(pairs),
-                Source.gone_at.is_(None),
-            )
-            .values(gone_at=now)
-            .returning(Source.communication_id)
-        )
-        cids = [c for (c,) in res]
-        count += len(cids)
-        _cancel_vanished_meetings(session, cids, now)
-    return count
-
-
-def _cancel_vanished_meetings(session: Session, cids: list[int], now: datetime) -> None:
-    """A meeting deleted from every calendar that held it is cancelled, not dropped."""
-    if not cids:
-        return
-    live = select(Source.communication_id).where(
-        Source.communication_id.in_(cids), Source.gone_at.is_(None)
-    )
-    session.execute(
-        update(Communication)
-        .where(
-            Communication.id.in_(cids),
-            Communication.kind == "meeting",
-            Communication.id.not_in(live),
-        )
-        .values(status="cancelled", updated_at=now)
-    )
-
-
-def save_cursor(
-    session: Session,
-    connector_id: int,
-    scope: str,
-    cursor: str | None,
-    now: datetime,
-    progress: tuple[int, int | None] | None = None,
-) -> None:
-    upsert(
-        session,
-        SyncCursor.__table__,
-        [
-            {
-                "connector_id": connector_id,
-                "scope": scope,
-                "value": cursor,
-                "last_error": None,
-                "updated_at": now,
-                "progress_done": progress[0] if progress else None,
-                "progress_total": progress[1] if progress else None,
-            }
-        ],
-        ["connector_id", "scope"],
-        ["value", "last_error", "updated_at", "progress_done", "progress_total"],
-    )
-
-
 def apply_batch(
     session: Session,
     *,
@@ -507,14 +391,14 @@ def apply_batch(
     """Write one batch and its cursor; the caller owns the transaction."""
     stats = BatchStats(skipped=len(ignored))
     if ignored:
-        _write_ignored(session, connector_id, ignored, now)
+        write_ignored(session, connector_id, ignored, now)
     if planned:
         _write_items(session, connector_id, planned, now, stats)
     if quarantined:
-        _write_quarantine(session, connector_id, quarantined, now)
+        write_quarantine(session, connector_id, quarantined, now)
         stats.quarantined = len(quarantined)
     if gone:
-        stats.gone = _mark_gone(session, connector_id, gone, now)
+        stats.gone = mark_gone(session, connector_id, gone, now)
     if not keep_cursor:
         save_cursor(session, connector_id, scope, cursor, now, progress)
     return stats
