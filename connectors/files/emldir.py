@@ -10,43 +10,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import structlog
 
-from connectors.base import Batch, CheckResult, ScopeState, Visibility
+from connectors.base import Batch, CheckResult, ScopeState
 from syncd.errors import ConfigError, ProtocolError
 
+from ._base import FileSource
 from ._dirscan import FileEntry, Listing, dir_mtime, fetch_files, file_entry, safe_text
-from ._parsing import Parser
 
 log = structlog.get_logger()
 
 _MAX_DEPTH = 32
 
 
-class EmlDirConnector:
+class EmlDirConnector(FileSource):
     """Reads every ``*.eml`` below ``path``; see the module docstring."""
-
-    def __init__(
-        self,
-        name: str,
-        path: str | os.PathLike[str],
-        visibility: Visibility,
-        *,
-        batch_size: int = 500,
-        workers: int | None = None,
-        since: datetime | None = None,
-        max_body_chars: int = 100_000,
-    ) -> None:
-        self.name = name
-        self.path = Path(path)
-        self.visibility: Visibility = visibility
-        self.batch_size = batch_size
-        self._parser = Parser(
-            visibility, workers=workers, max_body_chars=max_body_chars, since=since
-        )
 
     @property
     def scope(self) -> str:

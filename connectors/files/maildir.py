@@ -12,16 +12,17 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import structlog
 
-from connectors.base import Batch, CheckResult, ScopeState, Visibility
+from connectors.base import Batch, CheckResult, ScopeState
 from syncd.errors import ConfigError, ProtocolError
 
+from ._base import FileSource
 from ._dirscan import FileEntry, Listing, dir_mtime, fetch_files, file_entry, safe_text
-from ._parsing import Parser, maildir_unique
+from ._parsing import maildir_unique
 
 log = structlog.get_logger()
 
@@ -29,27 +30,11 @@ _SUBDIRS = ("new", "cur")
 _MAX_DEPTH = 12
 
 
-class MaildirConnector:
+class MaildirConnector(FileSource):
     """Reads a Maildir tree; see the module docstring."""
 
-    def __init__(
-        self,
-        name: str,
-        path: str | os.PathLike[str],
-        visibility: Visibility,
-        *,
-        batch_size: int = 500,
-        workers: int | None = None,
-        since: datetime | None = None,
-        max_body_chars: int = 100_000,
-    ) -> None:
-        self.name = name
-        self.path = Path(path)
-        self.visibility: Visibility = visibility
-        self.batch_size = batch_size
-        self._parser = Parser(
-            visibility, workers=workers, max_body_chars=max_body_chars, since=since
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._folders: dict[str, Path] = {}
 
     def folders(self) -> dict[str, Path]:

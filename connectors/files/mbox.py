@@ -30,12 +30,13 @@ from pathlib import Path
 
 import structlog
 
-from connectors.base import Batch, CheckResult, ScopeState, SourceRef, Visibility
+from connectors.base import Batch, CheckResult, ScopeState, SourceRef
 from connectors.mailparse import parse_date
 from syncd.errors import ConfigError, ProtocolError
 
+from ._base import FileSource
 from ._dirscan import gone_entries, safe_text
-from ._parsing import BATCH_MAX_BYTES, Job, Parser
+from ._parsing import BATCH_MAX_BYTES, Job
 
 log = structlog.get_logger()
 
@@ -174,27 +175,8 @@ def count_messages(path: str | os.PathLike[str]) -> int:
     return count
 
 
-class MboxConnector:
+class MboxConnector(FileSource):
     """Reads one mbox file or every mbox file below a directory."""
-
-    def __init__(
-        self,
-        name: str,
-        path: str | os.PathLike[str],
-        visibility: Visibility,
-        *,
-        batch_size: int = 500,
-        workers: int | None = None,
-        since: datetime | None = None,
-        max_body_chars: int = 100_000,
-    ) -> None:
-        self.name = name
-        self.path = Path(path)
-        self.visibility: Visibility = visibility
-        self.batch_size = batch_size
-        self._parser = Parser(
-            visibility, workers=workers, max_body_chars=max_body_chars, since=since
-        )
 
     def files(self) -> dict[str, Path]:
         """Scope name (path relative to a directory, or the file name) -> file."""
