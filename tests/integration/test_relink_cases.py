@@ -401,7 +401,7 @@ def test_parallel_relink_equals_serial(tmp_path: Path, db_url: str) -> None:
 def test_parallel_relink_finishes_alone_when_a_helper_dies(
     tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import syncd.store.relink as relink
+    import syncd.store.relink_parallel as relink
 
     mails = [(f"buyer{n}@acme.sk", ME) for n in range(12)]
     p = _pipeline(tmp_path, db_url, mails)
