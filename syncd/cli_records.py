@@ -115,10 +115,8 @@ def quarantine_list(obj: Context, as_json: bool) -> None:
     obj.require_schema()
     with obj.session() as s:
         rows = query(s)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    else:
-        render.table(["id", "connector", "scope", "remote_id", "reason", "size"], rows)
+    columns = ["id", "connector", "scope", "remote_id", "reason", "size"]
+    render.emit(rows, as_json, lambda r: render.table(columns, r))
 
 
 @click.command()

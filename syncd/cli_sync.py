@@ -79,10 +79,7 @@ def status(obj: Context, as_json: bool) -> None:
     obj.require_schema()
     with obj.session() as s:
         rows = connector_status(s)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    else:
-        render.status(rows)
+    render.emit(rows, as_json, render.status)
 
 
 @click.command()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,6 +31,14 @@ def size(n: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{n} B"
+
+
+def emit(rows: Any, as_json: bool, show: Callable[[Any], None]) -> None:
+    """``--json``: the rows as JSON on stdout; otherwise ``show(rows)`` for people."""
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        show(rows)
 
 
 def table(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:

@@ -32,6 +32,8 @@ import uuid
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from tests.servers import stop_process
+
 USERS = {"alice": "secret-a", "bob": "secret-b", "carol": "secret-c"}
 _REQUEST_LINE = re.compile(r"\] [A-Z]+ request for '")
 
@@ -128,13 +130,7 @@ class RadicaleServer:
         raise RuntimeError(f"radicale did not start: {self.log_path.read_text()[-2000:]}")
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-        shutil.rmtree(self.root, ignore_errors=True)
+        stop_process(self._process, self.root)
 
     def request_count(self) -> int:
         """HTTP requests Radicale has logged so far (one INFO line each)."""

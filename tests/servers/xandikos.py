@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from tests.servers import stop_process
 from tests.servers.radicale import free_port
 
 DEFAULT_CALENDAR = "/user/calendars/calendar/"
@@ -65,13 +65,7 @@ class XandikosServer:
         raise RuntimeError(f"xandikos did not start: {self.log_path.read_text()[-2000:]}")
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-        shutil.rmtree(self.root, ignore_errors=True)
+        stop_process(self._process, self.root)
 
     def http(
         self,
