@@ -75,7 +75,7 @@ def normalise_with(addr: str, strip_plus: bool, provider_rules: bool) -> str | N
     local, at, raw_domain = addr.rpartition("@")
     if not local or not at:
         return _normalise_slow(addr, strip_plus, provider_rules)
-    domain = _domain_part(raw_domain)
+    domain = _DOMAIN_MEMO.get(raw_domain) or _domain_part(raw_domain)
     if domain is None or not local.isascii():
         return _normalise_slow(addr, strip_plus, provider_rules)
     low = local.lower()

@@ -25,18 +25,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
-from matching._fast import fast_new
 from matching.explain import AddressVerdict, explain_address, explain_header
 from matching.index import CrmIndex
 from matching.links import (
+    REASON_RANK,
     LinkCollector,
     LinkDecision,
     NewCompany,
     NewContact,
-    Resolved,
-    resolve,
+    as_link,
+    resolve_raw,
 )
 from matching.policy import MatchPolicy
 from matching.rules import bulk_reason
@@ -80,9 +80,8 @@ class MessageSignals:
     auto_submitted: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class MatchResult:
-    """What to do with one item."""
+class MatchResult(NamedTuple):
+    """What to do with one item (a named tuple: one is made per message)."""
 
     links: tuple[LinkDecision, ...]
     direction: Direction
@@ -106,7 +105,8 @@ def match_participants(
         bulk = bulk_reason(
             signals.list_id, signals.precedence, signals.auto_submitted, index.internal_domains
         )
-    links = LinkCollector() if bulk is None else None
+    decisions: dict[object, tuple[Any, ...]] = {}
+    collector: LinkCollector | None = None  # made for auto-created records only
 
     sender_rank = 9
     sender_internal = False
@@ -114,24 +114,41 @@ def match_participants(
     seen: set[str] = set()
     for p in participants:
         raw = p.address
-        hit: Resolved | None = cache.get(raw) if type(raw) is str else None
+        hit = cache.get(raw) if type(raw) is str else None
         if hit is None:
-            hit = resolve(rules, raw)
+            hit = resolve_raw(rules, raw)
             if hit is None:
                 continue
+        # a Resolved, as the memo's plain tuple
+        addr, _, is_internal, dropped, found, auto, _ = hit
         rank = _SENDER_RANK.get(p.role, 9)
         if rank < sender_rank:
-            sender_rank, sender_internal = rank, hit.internal
+            sender_rank, sender_internal = rank, is_internal
         valid += 1
-        if hit.internal:
+        if is_internal:
             internal += 1
             continue
-        if hit.dropped or hit.address in seen:
+        if dropped or addr in seen:
             continue
-        seen.add(hit.address)
+        seen.add(addr)
         external += 1
-        if links is not None:
-            links.add(hit, p.name)
+        if bulk is not None:
+            continue
+        for decision in found:  # matching.links.merge, inlined on the hot path
+            company, contact = decision[0], decision[1]
+            if contact is not None:
+                key: object = ~contact
+            elif company is not None:
+                key = company
+            else:
+                key = (decision[5], decision[6])
+            old = decisions.get(key)
+            if old is None or REASON_RANK[decision[2]] < REASON_RANK[old[2]]:
+                decisions[key] = decision
+        if auto:
+            if collector is None:
+                collector = LinkCollector(decisions)
+            collector.add_records(hit, p.name)
 
     all_internal = valid > 0 and internal == valid
     direction: Direction = (
@@ -144,18 +161,25 @@ def match_participants(
         reason = "all participants internal"
     if reason is None and not external:
         reason = "no external participant left"
-    if reason is None and links is not None and not links.decisions:
+    if reason is None and not decisions:
         reason = NO_MATCH
-    if reason is not None or links is None:
+    if reason is not None:
         return _result((), direction, False, reason, (), ())
+    links = tuple(map(as_link, decisions.values()))
+    if collector is None:
+        return _result(links, direction, True, None, (), ())
     return _result(
-        tuple(links.decisions.values()),
+        links,
         direction,
         True,
         None,
-        tuple(links.new_contacts.values()) if links.new_contacts else (),
-        tuple(links.new_companies.values()) if links.new_companies else (),
+        tuple(collector.new_contacts.values()) if collector.new_contacts else (),
+        tuple(collector.new_companies.values()) if collector.new_companies else (),
     )
 
 
-_result = fast_new(MatchResult)
+def _result(*fields: object) -> MatchResult:
+    return _new_tuple(MatchResult, fields)
+
+
+_new_tuple = tuple.__new__

@@ -68,7 +68,7 @@ def _verdict(
     addr, info, internal = resolved.address, resolved.info, resolved.internal
     local, _, domain = addr.rpartition("@")
     robot = is_robot(local)
-    blocked = rules.is_blocked(addr, info)
+    blocked = rules.is_blocked(addr, info)  # a DomainInfo reads as its facts
 
     def verdict(
         explanation: str,
@@ -95,7 +95,7 @@ def _verdict(
 
     links = LinkCollector()
     links.add(resolved, name)
-    decisions = list(links.decisions.values())
+    decisions = list(links.links())
     if not decisions:
         if info.freemail or info.disposable:
             kind = "free-mail" if info.freemail else "a disposable mailbox"

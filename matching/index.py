@@ -74,6 +74,7 @@ class CrmIndex:
         "internal_addresses",
         "skipped",
         "_rules",
+        "_last_rules",
     )
 
     def __init__(self, policy: MatchPolicy) -> None:
@@ -86,6 +87,7 @@ class CrmIndex:
         self.internal_addresses: frozenset[str] = frozenset()
         self.skipped: list[str] = []  # inputs that are not addresses/domains, for diagnostics
         self._rules: dict[MatchPolicy, Rules] = {}
+        self._last_rules: tuple[MatchPolicy, Rules] | None = None
 
     @classmethod
     def build(
@@ -182,6 +184,9 @@ class CrmIndex:
 
     def rules(self, policy: MatchPolicy) -> Rules:
         """``policy`` compiled against this index (memoised per policy value)."""
+        last = self._last_rules
+        if last is not None and last[0] is policy:  # hashing a policy costs a microsecond
+            return last[1]
         rules = self._rules.get(policy)
         if rules is None:
             if policy.normalisation_key != self.policy.normalisation_key:
@@ -194,4 +199,5 @@ class CrmIndex:
             if len(self._rules) >= 8:
                 self._rules.clear()
             rules = self._rules[policy] = Rules(self, policy)
+        self._last_rules = (policy, rules)
         return rules

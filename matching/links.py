@@ -10,19 +10,29 @@ The per-participant rules live in :func:`resolve`; the engine and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from functools import partial
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from matching._fast import fast_new
 from matching.addresses import normalise_with
 from matching.index import CONTACT_BITS, CONTACT_MASK
 from matching.rules import (
     ADDRESS_CACHE_SIZE,
+    D_COMPANIES,
+    D_COMPANY_DOMAIN,
+    D_CREATABLE,
+    D_DISPOSABLE,
+    D_DOMAIN,
+    D_FREEMAIL,
+    D_INTERNAL,
+    D_REGISTRABLE,
     ROBOT_LOCAL_PARTS,
     ROBOT_PREFIXES,
     DomainInfo,
+    Facts,
     company_name_from_domain,
-    evict_oldest,
 )
 
 if TYPE_CHECKING:
@@ -35,7 +45,9 @@ __all__ = [
     "NewCompany",
     "NewContact",
     "Resolved",
+    "merge",
     "resolve",
+    "resolve_raw",
 ]
 
 Key = tuple[object, object]  # (company id or new domain, contact id or new address)
@@ -49,9 +61,13 @@ REASON_RANK = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class LinkDecision:
-    """Link the item to one company or one contact, and why."""
+class LinkDecision(NamedTuple):
+    """Link the item to one company or one contact, and why.
+
+    A named tuple rather than a dataclass: the engine builds one per link of
+    every new address, and a tuple costs a tenth of a frozen dataclass to
+    make; it is immutable all the same.
+    """
 
     company_id: int | None
     contact_id: int | None
@@ -92,51 +108,70 @@ class NewCompany:
 NO_AUTO, AUTO_CONTACT, AUTO_COMPANY = 0, 1, 2
 
 
-LinkSpec = tuple[int | None, int | None, str, str]  # company, contact, reason, explanation
-
-
 class Resolved(NamedTuple):
     """One participant address, normalised, classified and with its links worked out.
 
     Everything here depends only on the raw address, the index and the
-    policy, so it is memoised per raw string (:func:`resolve`). It holds only
-    atomic values (the links as plain tuples, turned into ``LinkDecision``
-    per message), so the collector untracks it and a churning memo does not
-    trigger full garbage collections.
+    policy, so it is memoised per raw string. The memo holds these fields as
+    a plain tuple of plain tuples and atomic values (read with the ``R_*``
+    positions; see :class:`matching.rules.DomainInfo` for why): the
+    collector untracks them, so a churning memo costs full collections
+    nothing. :func:`resolve` returns this readable view.
     """
 
     address: str
     info: DomainInfo
     internal: bool
     dropped: bool  # a robot or blocklisted
-    links: tuple[LinkSpec, ...]
-    auto: int  # NO_AUTO, AUTO_CONTACT (at info.companies[0]) or AUTO_COMPANY
+    decisions: tuple[LinkDecision, ...]  # as plain tuples in the memo
+    auto: int  # NO_AUTO, AUTO_CONTACT (at the domain's first company) or AUTO_COMPANY
     # AUTO_CONTACT: (contact reason,); AUTO_COMPANY: (name, company reason, contact reason)
     auto_text: tuple[str, ...]
 
 
-_new_resolved = tuple.__new__  # NamedTuple.__new__ without its Python-level frame
+R_ADDRESS, R_INFO, R_INTERNAL, R_DROPPED, R_DECISIONS, R_AUTO, R_AUTO_TEXT = range(7)
+Raw = tuple[Any, ...]  # a Resolved as a plain tuple
+
+_new_tuple = tuple.__new__  # NamedTuple.__new__ without its Python-level frame
+as_link: Callable[[tuple[Any, ...]], LinkDecision] = partial(_new_tuple, LinkDecision)
 
 
 def resolve(rules: Rules, raw: str) -> Resolved | None:
-    """Normalise, classify and link one raw participant address (memoised by ``raw``).
+    """Normalise, classify and link one raw participant address (the readable view)."""
+    hit = resolve_raw(rules, raw)
+    if hit is None:
+        return None
+    return Resolved(
+        hit[R_ADDRESS],
+        DomainInfo._make(hit[R_INFO]),
+        hit[R_INTERNAL],
+        hit[R_DROPPED],
+        tuple(map(as_link, hit[R_DECISIONS])),
+        hit[R_AUTO],
+        hit[R_AUTO_TEXT],
+    )
+
+
+def resolve_raw(rules: Rules, raw: object) -> Raw | None:
+    """:func:`resolve` as the memo's plain tuple (the engine's hot path).
 
     Mail has strong locality (colleagues are on every message, customers
     write back), so most calls are one dict lookup.
     """
-    if not isinstance(raw, str):
+    if type(raw) is not str:
         return None
     cache = rules.address_cache
-    hit = cache.get(raw)
+    hit: Raw | None = cache.get(raw)
     if hit is not None:
         return hit
     addr = normalise_with(raw, rules.strip_plus_tags, rules.provider_rules)
     if addr is None:
         return None
     at = addr.rfind("@")
-    info = rules.domain_info(addr[at + 1 :])
+    domain = addr[at + 1 :]
+    info = rules.domain_cache.get(domain) or rules.domain_facts(domain)
     index = rules.index
-    internal = info.internal or addr in index.internal_addresses
+    internal = info[D_INTERNAL] or addr in index.internal_addresses
     dropped = False
     if not internal:
         if rules.drop_robots:
@@ -144,22 +179,28 @@ def resolve(rules: Rules, raw: str) -> Resolved | None:
             dropped = local in ROBOT_LOCAL_PARTS or local.startswith(ROBOT_PREFIXES)
         if not dropped and rules.blocks:
             dropped = rules.is_blocked(addr, info)
-    links: tuple[LinkSpec, ...] = ()
+    decisions: tuple[tuple[Any, ...], ...] = ()
     auto = NO_AUTO
     if not (internal or dropped):
-        links, auto = _links_for(rules, index, addr, info)
-    text = _auto_text(rules.policy.auto_create, addr, info, auto) if auto else ()
+        decisions, auto = _links_for(rules, index, addr, info)
+    text: tuple[str, ...] = ()
+    if auto:
+        text = _auto_text(rules.policy.auto_create, addr, info, auto)
+        decisions += _auto_links(addr, info, auto, text)
     if len(cache) >= ADDRESS_CACHE_SIZE:
-        evict_oldest(cache)
-    hit = cache[raw] = _new_resolved(Resolved, (addr, info, internal, dropped, links, auto, text))
+        cache.clear()  # a new generation: cheaper than evicting; hot entries return at once
+    hit = cache[raw] = (addr, info, internal, dropped, decisions, auto, text)
     return hit
 
 
 def _links_for(
-    rules: Rules, index: CrmIndex, addr: str, info: DomainInfo
-) -> tuple[tuple[LinkSpec, ...], int]:
-    """The per-participant rules (see :mod:`matching.engine`), minus auto-creation."""
-    out: list[LinkSpec] = []
+    rules: Rules, index: CrmIndex, addr: str, info: Facts
+) -> tuple[tuple[tuple[Any, ...], ...], int]:
+    """The per-participant rules (see :mod:`matching.engine`), minus auto-creation.
+
+    Decisions are plain tuples in ``LinkDecision`` field order.
+    """
+    out: list[tuple[Any, ...]] = []
     packed = index.contact_by_address.get(addr)
     if packed is not None:
         shared = index.shared_addresses.get(addr) if index.shared_addresses else None
@@ -167,43 +208,54 @@ def _links_for(
         for value in shared or (packed,):
             contact = value & CONTACT_MASK
             company = (value >> CONTACT_BITS) - 1
-            out.append(
-                (None, contact, "contact_address", f"{addr} is contact #{contact} (exact address)")
-            )
+            why = f"{addr} is contact #{contact} (exact address)"
+            out.append((None, contact, "contact_address", addr, why, None, None))
             if company >= 0:
                 has_company = True
-                out.append(
-                    (
-                        company, None, "contact_company",
-                        f"{addr} is contact #{contact} of company #{company}",
-                    )
-                )  # fmt: skip
+                why = f"{addr} is contact #{contact} of company #{company}"
+                out.append((company, None, "contact_company", addr, why, None, None))
         if has_company:
             return tuple(out), NO_AUTO
-    if info.freemail or info.disposable:
+    if info[D_FREEMAIL] or info[D_DISPOSABLE]:
         return tuple(out), NO_AUTO
-    companies = info.companies
+    companies = info[D_COMPANIES]
     if companies:
-        cd = info.company_domain
-        where = f"{cd} is" if cd == info.domain else f"{info.domain} is under {cd},"
+        cd, domain = info[D_COMPANY_DOMAIN], info[D_DOMAIN]
+        where = f"{cd} is" if cd == domain else f"{domain} is under {cd},"
         note = (
             f" (also registered on {len(companies) - 1} other companies)"
             if len(companies) > 1
             else ""
         )
         for company in companies:
-            out.append(
-                (
-                    company, None, "company_domain",
-                    f"{where} a registered domain of company #{company}{note}",
-                )
-            )  # fmt: skip
+            why = f"{where} a registered domain of company #{company}{note}"
+            out.append((company, None, "company_domain", addr, why, None, None))
         # never guess which of several companies a new contact belongs to
         auto = packed is None and rules.auto_contacts and len(companies) == 1
         return tuple(out), AUTO_CONTACT if auto else NO_AUTO
-    if packed is None and info.creatable:
+    if packed is None and info[D_CREATABLE]:
         return tuple(out), AUTO_COMPANY
     return tuple(out), NO_AUTO
+
+
+def merge(decisions: dict[object, tuple[Any, ...]], new: tuple[tuple[Any, ...], ...]) -> None:
+    """Add one participant's decisions; for a target already linked the strongest reason wins.
+
+    Existing records are keyed by an int (company id, or ``~contact id``), so
+    no key tuple is made per link; records still to be created by a tuple
+    (new company domain, new contact address).
+    """
+    for decision in new:
+        company, contact = decision[0], decision[1]
+        if contact is not None:
+            key: object = ~contact
+        elif company is not None:
+            key = company
+        else:
+            key = (decision[5], decision[6])
+        old = decisions.get(key)
+        if old is None or REASON_RANK[decision[2]] < REASON_RANK[old[2]]:
+            decisions[key] = decision
 
 
 class LinkCollector:
@@ -211,62 +263,60 @@ class LinkCollector:
 
     __slots__ = ("decisions", "new_contacts", "new_companies")
 
-    def __init__(self) -> None:
-        self.decisions: dict[Key, LinkDecision] = {}
+    def __init__(self, decisions: dict[object, tuple[Any, ...]] | None = None) -> None:
+        # values: LinkDecision fields, as a LinkDecision or a plain tuple
+        self.decisions: dict[object, tuple[Any, ...]] = {} if decisions is None else decisions
         self.new_contacts: dict[str, NewContact] = {}
         self.new_companies: dict[str, NewCompany] = {}
 
-    def add(self, resolved: Resolved, name: str | None) -> None:
-        """Merge one external participant's links (and auto-created records)."""
-        decisions = self.decisions
-        addr = resolved.address
-        for company, contact, reason, explanation in resolved.links:
-            key = (company, contact)
-            old = decisions.get(key)
-            if old is None or REASON_RANK[reason] < REASON_RANK[old.reason]:
-                decisions[key] = _link(company, contact, reason, addr, explanation)
-        if resolved.auto == AUTO_CONTACT:
-            self._new_contact_at_company(resolved, name)
-        elif resolved.auto == AUTO_COMPANY:
-            self._new_company(resolved, name)
+    def links(self) -> tuple[LinkDecision, ...]:
+        """The decisions collected so far."""
+        return tuple(map(as_link, self.decisions.values()))
 
-    def _put(self, key: Key, decision: LinkDecision) -> None:
-        old = self.decisions.get(key)
-        if old is None or REASON_RANK[decision.reason] < REASON_RANK[old.reason]:
-            self.decisions[key] = decision
+    def add(self, resolved: Raw, name: str | None) -> None:
+        """Merge one external participant's links and the records to auto-create."""
+        merge(self.decisions, resolved[R_DECISIONS])
+        self.add_records(resolved, name)
 
-    def _new_contact_at_company(self, resolved: Resolved, name: str | None) -> None:
-        addr, (why,) = resolved.address, resolved.auto_text
-        company = resolved.info.companies[0]
-        if addr not in self.new_contacts:
-            self.new_contacts[addr] = _contact(addr, clean_name(name), company, None, why)
-        self._put((None, addr), _link(None, None, "auto_created_contact", addr, why, None, addr))
-
-    def _new_company(self, resolved: Resolved, name: str | None) -> None:
-        addr, reg = resolved.address, resolved.info.registrable
-        label, company_why, contact_why = resolved.auto_text
-        assert reg is not None  # creatable implies a registrable domain
-        if reg not in self.new_companies:
-            self.new_companies[reg] = _company(reg, label, company_why)
-            self._put(
-                (reg, None),
-                _link(None, None, "auto_created_company", addr, company_why, reg, None),
-            )
-        if addr not in self.new_contacts:
-            self.new_contacts[addr] = _contact(addr, clean_name(name), None, reg, contact_why)
-        self._put(
-            (None, addr), _link(None, None, "auto_created_contact", addr, contact_why, None, addr)
-        )
+    def add_records(self, resolved: Raw, name: str | None) -> None:
+        """The records to auto-create for one participant (its links are merged apart)."""
+        auto, addr = resolved[R_AUTO], resolved[R_ADDRESS]
+        if auto == AUTO_CONTACT:
+            (why,) = resolved[R_AUTO_TEXT]
+            if addr not in self.new_contacts:
+                company = resolved[R_INFO][D_COMPANIES][0]
+                self.new_contacts[addr] = _contact(addr, clean_name(name), company, None, why)
+        elif auto == AUTO_COMPANY:
+            reg = resolved[R_INFO][D_REGISTRABLE]
+            label, company_why, contact_why = resolved[R_AUTO_TEXT]
+            if reg not in self.new_companies:
+                self.new_companies[reg] = _company(reg, label, company_why)
+            if addr not in self.new_contacts:
+                self.new_contacts[addr] = _contact(addr, clean_name(name), None, reg, contact_why)
 
 
-def _auto_text(mode: str, addr: str, info: DomainInfo, auto: int) -> tuple[str, ...]:
+def _auto_links(
+    addr: str, info: Facts, auto: int, text: tuple[str, ...]
+) -> tuple[tuple[Any, ...], ...]:
+    """The links to records auto-created for ``addr`` (``LinkDecision`` fields)."""
+    if auto == AUTO_CONTACT:
+        return ((None, None, "auto_created_contact", addr, text[0], None, addr),)
+    reg = info[D_REGISTRABLE]
+    assert reg is not None  # creatable implies a registrable domain
+    return (
+        (None, None, "auto_created_company", addr, text[1], reg, None),
+        (None, None, "auto_created_contact", addr, text[2], None, addr),
+    )
+
+
+def _auto_text(mode: str, addr: str, info: Facts, auto: int) -> tuple[str, ...]:
     """The reasons auto-created records carry (see :class:`Resolved`)."""
     if auto == AUTO_CONTACT:
         return (
-            f"{addr} is not a contact and {info.company_domain} is a domain of company "
-            f"#{info.companies[0]}, so a contact is created (auto_create={mode})",
+            f"{addr} is not a contact and {info[D_COMPANY_DOMAIN]} is a domain of company "
+            f"#{info[D_COMPANIES][0]}, so a contact is created (auto_create={mode})",
         )
-    reg = info.registrable
+    reg = info[D_REGISTRABLE]
     label = company_name_from_domain(reg or "")
     return (
         label,
@@ -277,7 +327,6 @@ def _auto_text(mode: str, addr: str, info: DomainInfo, auto: int) -> tuple[str, 
     )
 
 
-_link = fast_new(LinkDecision)
 _contact = fast_new(NewContact)
 _company = fast_new(NewCompany)
 
