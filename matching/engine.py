@@ -25,17 +25,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from matching.explain import AddressVerdict, explain_address, explain_header
 from matching.index import CrmIndex
 from matching.links import (
-    REASON_RANK,
+    Entry,
     LinkCollector,
     LinkDecision,
     NewCompany,
     NewContact,
-    as_link,
+    links_of,
     resolve_raw,
 )
 from matching.policy import MatchPolicy
@@ -105,7 +105,7 @@ def match_participants(
         bulk = bulk_reason(
             signals.list_id, signals.precedence, signals.auto_submitted, index.internal_domains
         )
-    decisions: dict[object, tuple[Any, ...]] = {}
+    decisions: dict[object, Entry] = {}
     collector: LinkCollector | None = None  # made for auto-created records only
 
     sender_rank = 9
@@ -134,17 +134,11 @@ def match_participants(
         external += 1
         if bulk is not None:
             continue
-        for decision in found:  # matching.links.merge, inlined on the hot path
-            company, contact = decision[0], decision[1]
-            if contact is not None:
-                key: object = ~contact
-            elif company is not None:
-                key = company
-            else:
-                key = (decision[5], decision[6])
+        for entry in found:  # matching.links.merge, inlined on the hot path
+            key = entry[0]
             old = decisions.get(key)
-            if old is None or REASON_RANK[decision[2]] < REASON_RANK[old[2]]:
-                decisions[key] = decision
+            if old is None or entry[1] < old[1]:
+                decisions[key] = entry
         if auto:
             if collector is None:
                 collector = LinkCollector(decisions)
@@ -165,7 +159,7 @@ def match_participants(
         reason = NO_MATCH
     if reason is not None:
         return _result((), direction, False, reason, (), ())
-    links = tuple(map(as_link, decisions.values()))
+    links = links_of(decisions)
     if collector is None:
         return _result(links, direction, True, None, (), ())
     return _result(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from matching.addresses import parse_address_header
-from matching.links import LinkCollector, resolve
+from matching.links import LinkCollector, resolve_raw, view
 from matching.rules import is_robot
 
 if TYPE_CHECKING:
@@ -59,12 +59,13 @@ def _verdict(
     text: str, spec: str | None, name: str | None, index: CrmIndex, policy: MatchPolicy
 ) -> AddressVerdict:
     rules = index.rules(policy)
-    resolved = resolve(rules, spec) if spec else None
-    if resolved is None:
+    raw = resolve_raw(rules, spec) if spec else None
+    if raw is None:
         return AddressVerdict(
             text, spec, None, None, None, False, False, False, False, False, None, None, None,
             f"{spec or text!r} is not an e-mail address syncd can match",
         )  # fmt: skip
+    resolved = view(raw)
     addr, info, internal = resolved.address, resolved.info, resolved.internal
     local, _, domain = addr.rpartition("@")
     robot = is_robot(local)
@@ -94,7 +95,7 @@ def _verdict(
         return verdict(f"{addr} is on the blocklist: ignored")
 
     links = LinkCollector()
-    links.add(resolved, name)
+    links.add(raw, name)
     decisions = list(links.links())
     if not decisions:
         if info.freemail or info.disposable:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from matching._fast import fast_new
@@ -45,9 +46,11 @@ __all__ = [
     "NewCompany",
     "NewContact",
     "Resolved",
+    "links_of",
     "merge",
     "resolve",
     "resolve_raw",
+    "view",
 ]
 
 Key = tuple[object, object]  # (company id or new domain, contact id or new address)
@@ -123,7 +126,7 @@ class Resolved(NamedTuple):
     info: DomainInfo
     internal: bool
     dropped: bool  # a robot or blocklisted
-    decisions: tuple[LinkDecision, ...]  # as plain tuples in the memo
+    decisions: tuple[LinkDecision, ...]  # in the memo: (target key, rank, plain fields)
     auto: int  # NO_AUTO, AUTO_CONTACT (at the domain's first company) or AUTO_COMPANY
     # AUTO_CONTACT: (contact reason,); AUTO_COMPANY: (name, company reason, contact reason)
     auto_text: tuple[str, ...]
@@ -139,14 +142,17 @@ as_link: Callable[[tuple[Any, ...]], LinkDecision] = partial(_new_tuple, LinkDec
 def resolve(rules: Rules, raw: str) -> Resolved | None:
     """Normalise, classify and link one raw participant address (the readable view)."""
     hit = resolve_raw(rules, raw)
-    if hit is None:
-        return None
+    return None if hit is None else view(hit)
+
+
+def view(hit: Raw) -> Resolved:
+    """The readable view of a memo entry (:func:`resolve_raw`)."""
     return Resolved(
         hit[R_ADDRESS],
         DomainInfo._make(hit[R_INFO]),
         hit[R_INTERNAL],
         hit[R_DROPPED],
-        tuple(map(as_link, hit[R_DECISIONS])),
+        tuple(as_link(fields) for _, _, fields in hit[R_DECISIONS]),
         hit[R_AUTO],
         hit[R_AUTO_TEXT],
     )
@@ -179,14 +185,15 @@ def resolve_raw(rules: Rules, raw: object) -> Raw | None:
             dropped = local in ROBOT_LOCAL_PARTS or local.startswith(ROBOT_PREFIXES)
         if not dropped and rules.blocks:
             dropped = rules.is_blocked(addr, info)
-    decisions: tuple[tuple[Any, ...], ...] = ()
+    found: tuple[tuple[Any, ...], ...] = ()
     auto = NO_AUTO
     if not (internal or dropped):
-        decisions, auto = _links_for(rules, index, addr, info)
+        found, auto = _links_for(rules, index, addr, info)
     text: tuple[str, ...] = ()
     if auto:
         text = _auto_text(rules.policy.auto_create, addr, info, auto)
-        decisions += _auto_links(addr, info, auto, text)
+        found += _auto_links(addr, info, auto, text)
+    decisions = tuple(map(_entry, found))
     if len(cache) >= ADDRESS_CACHE_SIZE:
         cache.clear()  # a new generation: cheaper than evicting; hot entries return at once
     hit = cache[raw] = (addr, info, internal, dropped, decisions, auto, text)
@@ -238,24 +245,40 @@ def _links_for(
     return tuple(out), NO_AUTO
 
 
-def merge(decisions: dict[object, tuple[Any, ...]], new: tuple[tuple[Any, ...], ...]) -> None:
-    """Add one participant's decisions; for a target already linked the strongest reason wins.
+Entry = tuple[object, int, tuple[Any, ...]]  # target key, reason rank, LinkDecision fields
 
-    Existing records are keyed by an int (company id, or ``~contact id``), so
-    no key tuple is made per link; records still to be created by a tuple
-    (new company domain, new contact address).
+
+def _entry(fields: tuple[Any, ...]) -> Entry:
+    """A decision as the memo holds it, with its target key and rank worked out once.
+
+    Existing records are keyed by an int (company id, or ``~contact id``);
+    records still to be created by (new company domain, new contact address).
     """
-    for decision in new:
-        company, contact = decision[0], decision[1]
-        if contact is not None:
-            key: object = ~contact
-        elif company is not None:
-            key = company
-        else:
-            key = (decision[5], decision[6])
+    company, contact = fields[0], fields[1]
+    if contact is not None:
+        key: object = ~contact
+    elif company is not None:
+        key = company
+    else:
+        key = (fields[5], fields[6])
+    return (key, REASON_RANK[fields[2]], fields)
+
+
+def merge(decisions: dict[object, Entry], new: tuple[Entry, ...]) -> None:
+    """Add one participant's decisions; for a target already linked the strongest reason wins."""
+    for entry in new:
+        key = entry[0]
         old = decisions.get(key)
-        if old is None or REASON_RANK[decision[2]] < REASON_RANK[old[2]]:
-            decisions[key] = decision
+        if old is None or entry[1] < old[1]:
+            decisions[key] = entry
+
+
+def links_of(decisions: dict[object, Entry]) -> tuple[LinkDecision, ...]:
+    """The merged decisions as ``LinkDecision`` values."""
+    return tuple(map(as_link, map(_fields, decisions.values())))
+
+
+_fields = itemgetter(2)
 
 
 class LinkCollector:
@@ -263,15 +286,14 @@ class LinkCollector:
 
     __slots__ = ("decisions", "new_contacts", "new_companies")
 
-    def __init__(self, decisions: dict[object, tuple[Any, ...]] | None = None) -> None:
-        # values: LinkDecision fields, as a LinkDecision or a plain tuple
-        self.decisions: dict[object, tuple[Any, ...]] = {} if decisions is None else decisions
+    def __init__(self, decisions: dict[object, Entry] | None = None) -> None:
+        self.decisions: dict[object, Entry] = {} if decisions is None else decisions
         self.new_contacts: dict[str, NewContact] = {}
         self.new_companies: dict[str, NewCompany] = {}
 
     def links(self) -> tuple[LinkDecision, ...]:
         """The decisions collected so far."""
-        return tuple(map(as_link, self.decisions.values()))
+        return links_of(self.decisions)
 
     def add(self, resolved: Raw, name: str | None) -> None:
         """Merge one external participant's links and the records to auto-create."""
