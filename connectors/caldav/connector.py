@@ -10,8 +10,9 @@ getctag PROPFIND in ctag mode).
 Per poll and calendar (``fetch``): read the changes (``sync``), parse changed
 resources over the window and retract what they lost, retract removed
 resources (``occurrences``), then expand the days that entered the window
-since the last poll: once per UTC day, every recurring resource and the plain
-events starting in the new days are multiget and parsed for those days only.
+since the last poll: once per UTC day, the recurring resources not known to be
+finished and the plain events starting in the new days are multiget and parsed
+for those days only (and a finished series is noted in the cursor then).
 
 A full listing that comes back empty where resources were known is not
 believed at once (vdirsyncer's StorageEmpty): the cursor keeps the old state
@@ -42,6 +43,7 @@ from connectors.caldav.cursor import (
     CalendarCursor,
     Mode,
     ResourceState,
+    horizon,
     member_name,
     member_path,
 )
@@ -50,6 +52,7 @@ from connectors.caldav.occurrences import Reading, may_reach, refs_by_resource, 
 from connectors.caldav.parallel import parse_all
 from connectors.caldav.session import DavSession, NotFound, ReportUnsupported
 from connectors.caldav.sync import CalendarReader, Changes
+from connectors.ical.ends import quiet_from
 from connectors.ical.zones import load_zone
 from syncd.errors import ConfigError, ProtocolError, SyncdError
 
@@ -326,11 +329,23 @@ class CaldavConnector:
                 for path, res in sorted(
                     (member_path(calendar.path, n), r) for n, r in cursor.resources.items()
                 )
-                if path not in fresh and may_reach(res.horizon, spans)
+                if path not in fresh and may_reach(res.horizon, spans, res.quiet)
             ]
             got, _, _ = reader.multiget(stale) if stale else ([], [], 0)
             for member in got:
                 yield from reading.extended(member.path, member.data or b"", spans)
+                name = member_name(calendar.path, member.path)
+                if (known_state := cursor.resources.get(name)) is not None:
+                    # the etag stays: only a change seen by sync/listing re-reads it whole;
+                    # the horizon heals cursors written before VTIMEZONEs were skipped
+                    cursor.resources[name] = _learnt(known_state.etag, member.data or b"", end)
         # Everything is now expanded over exactly this window (changed resources too),
         # so a window that shrank and grows again is expanded again where needed.
         cursor.covered = (int(start.timestamp()), int(end.timestamp()))
+
+
+def _learnt(etag: str | None, data: bytes, end: datetime) -> ResourceState:
+    """A resource's state after it was read for the window's new days."""
+    reach = horizon(data)
+    quiet = quiet_from(data, end) if reach is None else None
+    return ResourceState(etag, reach, None if quiet is None else int(quiet.timestamp()))

@@ -1,7 +1,7 @@
 """The CalDAV cursor: sync state of one calendar, as compact JSON.
 
     {"v": 1, "m": "sync" | "ctag", "t": sync-token, "c": ctag,
-     "w": [start, end], "r": {name: [etag, horizon]}, "e": empty-strikes}
+     "w": [start, end], "r": {name: [etag, horizon, quiet?]}, "e": empty-strikes}
 
 ``t`` is the RFC 6578 token (sync mode); ``c`` the calendarserver ctag (ctag
 mode); ``w`` the window every resource was last expanded over (epoch seconds,
@@ -10,9 +10,12 @@ one entry per resource, by name relative to the calendar: its etag (to skip
 unchanged resources after a resync and to diff listings in ctag mode) and its
 *horizon*: the UTC midnight of the earliest DTSTART of a plain event, or null
 for anything recurring (or unreadable), which must be re-expanded whenever the
-window moves. ``e`` counts consecutive polls that found a known-full calendar
-empty (see the connector). An unreadable or foreign cursor means a full,
-idempotent resync.
+window moves later (a VTIMEZONE's DST rules do not make an event recurring).
+A recurring one may carry *quiet*: an instant from which it has no occurrence,
+learnt the first time the window moves after it was read, so that finished
+series are not read again every day. ``e`` counts consecutive polls that found
+a known-full calendar empty (see the connector). An unreadable or foreign
+cursor means a full, idempotent resync.
 """
 
 from __future__ import annotations
@@ -21,12 +24,16 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 Mode = Literal["sync", "ctag"]
 
 VERSION = 1
 _RECURRING = re.compile(rb"^(RRULE|RDATE)[;:]", re.IGNORECASE | re.MULTILINE)
+_VTIMEZONE = re.compile(
+    rb"^BEGIN:VTIMEZONE[ \t]*\r?$.*?^END:VTIMEZONE[ \t]*\r?$",
+    re.IGNORECASE | re.MULTILINE | re.DOTALL,
+)
 _DTSTART = re.compile(rb"^DTSTART[^:\r\n]*:\s*(\d{4})(\d{2})(\d{2})", re.IGNORECASE | re.MULTILINE)
 
 
@@ -43,6 +50,7 @@ def member_path(calendar: str, name: str) -> str:
 class ResourceState:
     etag: str | None
     horizon: int | None  # epoch seconds; None: recurring or unknown
+    quiet: int | None = None  # epoch seconds from which a recurring object has no occurrence
 
 
 @dataclass(slots=True)
@@ -61,7 +69,7 @@ class CalendarCursor:
             "t": self.token,
             "c": self.ctag,
             "w": list(self.covered) if self.covered else None,
-            "r": {k: [v.etag, v.horizon] for k, v in sorted(self.resources.items())},
+            "r": {k: _resource(v) for k, v in sorted(self.resources.items())},
             "e": self.empty_strikes,
         }
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
@@ -82,7 +90,7 @@ class CalendarCursor:
                 ctag=_opt_str(data.get("c")),
                 covered=(int(window[0]), int(window[1])) if window else None,
                 resources={
-                    str(name): ResourceState(_opt_str(v[0]), None if v[1] is None else int(v[1]))
+                    str(name): ResourceState(_opt_str(v[0]), _opt_int(v[1]), _opt_int(v[2:3]))
                     for name, v in (data.get("r") or {}).items()
                 },
                 empty_strikes=int(data.get("e") or 0),
@@ -92,7 +100,13 @@ class CalendarCursor:
 
 
 def horizon(data: bytes) -> int | None:
-    """UTC midnight of the earliest DTSTART date of a non-recurring object, else None."""
+    """UTC midnight of the earliest DTSTART date of a non-recurring object, else None.
+
+    VTIMEZONE blocks are left out: their DST rules (RRULE, DTSTART 1970) would
+    make every event with an embedded zone look recurring, to be re-read each
+    time the window moves.
+    """
+    data = _VTIMEZONE.sub(b"", data)
     if _RECURRING.search(data):
         return None
     dates = []
@@ -102,6 +116,19 @@ def horizon(data: bytes) -> int | None:
         except ValueError:
             return None
     return int(min(dates).timestamp()) if dates else None
+
+
+def _resource(state: ResourceState) -> list[object]:
+    if state.quiet is None:
+        return [state.etag, state.horizon]
+    return [state.etag, state.horizon, state.quiet]
+
+
+def _opt_int(value: Any) -> int | None:
+    """An int, None, or the one element of a list (an optional trailing field)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return None if value is None else int(value)
 
 
 def _opt_str(value: object) -> str | None:

@@ -123,13 +123,18 @@ def uncovered(covered: tuple[int, int], start: datetime, end: datetime) -> list[
     return [s for s in spans if s[0] < s[1]]
 
 
-def may_reach(horizon: int | None, spans: list[Span]) -> bool:
+def may_reach(horizon: int | None, spans: list[Span], quiet: int | None = None) -> bool:
     """Whether a resource with this horizon can have occurrences in ``spans``.
 
     A plain event reaches a later span only by starting in it; an earlier span
-    (a longer ``window_past``) also gets every older event, which is rare.
+    (a longer ``window_past``) also gets every older event, which is rare. A
+    recurring one reaches every span, except later spans from its ``quiet``
+    instant on (a finished series).
     """
     if horizon is None:
-        return True
+        if quiet is None:
+            return True
+        over = datetime.fromtimestamp(quiet, UTC)  # with its own margin for zones
+        return any(back or a < over for a, _, back in spans)
     moment = datetime.fromtimestamp(horizon, UTC)
     return any(moment < b + PAD and (back or moment >= a - PAD) for a, b, back in spans)

@@ -5,8 +5,9 @@ sync, cost more than the download and the database writes together. Above
 ``POOL_MIN_JOBS`` changed resources the work is cut into chunks and sent to a
 ``ProcessPoolExecutor``; results come back in submission order, so entries
 reach the store in the same order as without the pool, while the workers
-parse ahead of the batch being written. Below it (every incremental poll)
-everything stays in-process.
+parse ahead of the batch being written. Below it (every incremental poll),
+and with one worker (``sync.workers`` unset on two cores), everything stays
+in-process.
 
 Like the file connectors' pool, it uses ``forkserver`` where available
 (forking a threaded daemon can deadlock the child); entry scripts need the
@@ -55,7 +56,7 @@ def parse_all(
     workers: int | None,
 ) -> Iterator[Parsed]:
     """``parse_jobs`` over every job, in a pool when there are enough of them."""
-    count = workers if workers is not None else (os.cpu_count() or 1)
+    count = workers if workers is not None else default_workers()
     if count <= 1 or len(jobs) < POOL_MIN_JOBS:
         for path, data, known in jobs:
             yield path, horizon(data), reading.changed(path, data, known, start, end)
@@ -78,6 +79,15 @@ def parse_all(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def default_workers() -> int:
+    """One core stays with the caller, which stores entries while workers parse.
+
+    On two cores a pool of two measured slower than parsing in-process (the
+    store and both workers competed for the cores), and no faster when idle.
+    """
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
 def _context() -> BaseContext | None:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return None
@@ -86,4 +96,4 @@ def _context() -> BaseContext | None:
     return ctx
 
 
-__all__ = ["POOL_MIN_JOBS", "parse_all", "parse_jobs"]
+__all__ = ["POOL_MIN_JOBS", "default_workers", "parse_all", "parse_jobs"]

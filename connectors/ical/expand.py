@@ -7,18 +7,24 @@ and all-day values compare as UTC inside the library; the exact half-open
 overlap test happens here, once every value is a UTC instant. A single event
 skips the library: its end is DTEND, else DTSTART + DURATION, else one day
 for a DATE and zero for a DATE-TIME (§3.6.1).
+
+A series of one master without overrides (the common case) takes its
+occurrences' times from the library but reads the master's fields once:
+every occurrence shares them, and copying the component per occurrence
+(``Occurrence.as_component``) cost more than the expansion itself. Overrides
+and RANGE=THISANDFUTURE keep the library's per-occurrence components.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import recurring_ical_events
 from icalendar import Calendar, vDDDTypes
 
-from connectors.base import MeetingItem, SourceRef, Visibility
+from connectors.base import MeetingItem, Participant, SourceRef, Visibility
 from connectors.ical import fields, keys
 from connectors.ical.lexer import RawEvent
 from connectors.ical.rules import MAX_OCCURRENCES, as_list, rule_problem
@@ -81,13 +87,12 @@ def expand(group: Group, window: Window, present: set[str]) -> list[MeetingItem]
             component = group.components[0]
             start_value = component["DTSTART"].dt
             item = _item(
-                component,
+                Fields.of(component, cancel, window),
                 start_value,
                 _single_end(component, start_value, zones),
                 group.uid,
                 None,
                 tzid,
-                cancel,
                 raw,
                 window,
             )
@@ -111,24 +116,27 @@ def expand(group: Group, window: Window, present: set[str]) -> list[MeetingItem]
         calendar["X-WR-TIMEZONE"] = window.x_wr_timezone
     for component in group.components:
         calendar.add_component(component)
+    master_only = len(group.components) == 1 and "RECURRENCE-ID" not in group.components[0]
+    shared = Fields.of(group.components[0], cancel, window) if master_only else None
     seen: set[str] = set()
     items: list[MeetingItem] = []
     for series in recurring_ical_events.of(calendar).series:
         for occurrence in series.between(window.start - PAD, window.end + PAD):
-            occ = occurrence.as_component(False)
-            start_value = occ["DTSTART"].dt
-            end_prop = occ.get("DTEND")
-            recurrence_id = _occurrence_id(occ, start_value, moves, zones) if recurring else None
+            recurrence_id: str | None = None
+            if shared is not None:  # the library's copy would carry the master's fields
+                start_value, end_value = occurrence.start, occurrence.end
+                recurrence_id = _recurrence_text(start_value, zones) if recurring else None
+                fields_ = shared
+            else:
+                occ = occurrence.as_component(False)
+                start_value = occ["DTSTART"].dt
+                end_prop = occ.get("DTEND")
+                end_value = None if end_prop is None else end_prop.dt
+                if recurring:
+                    recurrence_id = _occurrence_id(occ, start_value, moves, zones)
+                fields_ = Fields.of(occ, cancel, window)
             item = _item(
-                occ,
-                start_value,
-                None if end_prop is None else end_prop.dt,
-                group.uid,
-                recurrence_id,
-                tzid,
-                cancel,
-                raw,
-                window,
+                fields_, start_value, end_value, group.uid, recurrence_id, tzid, raw, window
             )
             if item is None or item.dedupe_key in seen:
                 continue
@@ -193,14 +201,40 @@ def _occurrence_id(
     return _recurrence_text(start_value - move, zones)
 
 
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """What an occurrence takes from its component besides its times."""
+
+    subject: str | None
+    body: str | None
+    location: str | None
+    status: str | None
+    participants: tuple[Participant, ...]
+    sequence: int
+    private: bool
+
+    @classmethod
+    def of(cls, component: Any, cancel: bool, window: Window) -> Fields:
+        private = fields.is_private(component)
+        subject, body, location = fields.visible_text(component, window.visibility, private)
+        return cls(
+            subject,
+            body,
+            location,
+            fields.status_of(component, "CANCEL" if cancel else None),
+            fields.participants(component),
+            fields.sequence_of(component),
+            private,
+        )
+
+
 def _item(
-    occ: Any,
+    shared: Fields,
     start_value: date,
     end_value: date | None,
     uid: str,
     recurrence_id: str | None,
     tzid: str | None,
-    cancel: bool,
     raw: bytes,
     window: Window,
 ) -> MeetingItem | None:
@@ -214,25 +248,24 @@ def _item(
     end = max(end, start)
     if not (start < window.end and (end > window.start if end > start else start >= window.start)):
         return None
-    private = fields.is_private(occ)
-    subject, body, location = fields.visible_text(occ, window.visibility, private)
     zone = start_value.tzinfo if isinstance(start_value, datetime) else None
-    remote_id = keys.occurrence_ref(window.source.remote_id, uid, recurrence_id)
+    source = window.source
+    remote_id = keys.occurrence_ref(source.remote_id, uid, recurrence_id)
     return MeetingItem(
-        source=replace(window.source, remote_id=remote_id),
+        source=SourceRef(source.connector, source.scope, remote_id),
         dedupe_key=keys.dedupe_key(uid, recurrence_id),
         uid=uid,
         recurrence_id=recurrence_id,
-        subject=subject,
-        body_text=body,
-        location=location,
+        subject=shared.subject,
+        body_text=shared.body,
+        location=shared.location,
         occurred_at=start,
         ends_at=end,
         all_day=all_day,
         tzid=None if all_day else display_name(zone, tzid),
-        status=fields.status_of(occ, "CANCEL" if cancel else None),
-        participants=fields.participants(occ),
-        sequence=fields.sequence_of(occ),
-        private=private,
-        raw=raw if window.visibility == "full" and not private else None,
+        status=shared.status,
+        participants=shared.participants,
+        sequence=shared.sequence,
+        private=shared.private,
+        raw=raw if window.visibility == "full" and not shared.private else None,
     )

@@ -1,13 +1,14 @@
 """iCalendar bytes to one MeetingItem per occurrence in the sync window.
 
-Pipeline: cut the stream into VEVENT blocks (``lexer``), parse each block with
-icalendar, group the blocks by UID (a master with RRULE/RDATE plus its
-overrides carrying RECURRENCE-ID, RFC 5545 §3.8.4.4, §3.8.5), expand each
-group on its own with recurring-ical-events (RRULE, RDATE, EXDATE, overrides,
-RANGE=THISANDFUTURE) and turn every occurrence into an item keyed by UID +
-original start (``keys``). Anything unreadable is quarantined at the smallest
-scope that contains it: a UID group (one bad override would otherwise leave
-its occurrence at the master's time), a block without UID, or the file.
+Pipeline: cut the stream into VEVENT blocks (``lexer``), parse the properties
+we read of each block with icalendar (``lines``), group the blocks by UID (a
+master with RRULE/RDATE plus its overrides carrying RECURRENCE-ID, RFC 5545
+§3.8.4.4, §3.8.5), expand each group on its own with recurring-ical-events
+(RRULE, RDATE, EXDATE, overrides, RANGE=THISANDFUTURE) and turn every
+occurrence into an item keyed by UID + original start (``keys``). Anything
+unreadable is quarantined at the smallest scope that contains it: a UID group
+(one bad override would otherwise leave its occurrence at the master's time),
+a block without UID, or the file.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from connectors.base import MeetingItem, Quarantined, SourceRef, Visibility
 from connectors.ical import fields
 from connectors.ical.expand import PAD, TIME_PROPS, Group, Window, expand
 from connectors.ical.lexer import RawEvent, decode, lex, unescape, unfold
+from connectors.ical.lines import parse_event
 from connectors.ical.zones import ZoneResolver, load_zone
 
 Entry = MeetingItem | Quarantined
@@ -195,7 +197,7 @@ def _parse_block(block: RawEvent) -> tuple[Any, str | None]:
     if not block.complete:
         return None, "VEVENT without END:VEVENT (truncated file?)"
     try:
-        component: Any = Component.from_ical(block.text)
+        component: Any = parse_event(block.text)
     except Exception as exc:  # noqa: BLE001 - icalendar raises several types
         return None, f"invalid iCalendar: {exc}"
     if component.name != "VEVENT":
