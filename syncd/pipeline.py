@@ -5,16 +5,22 @@ connector yield batches, matches each item against an in-memory CRM index,
 and hands the batch to the store, which writes items and the new cursor in
 one transaction. Errors are contained per scope (one bad folder never stops
 the others) and per connector (the caller's loop goes on with the next).
+
+The connector reads its next batch on a thread of its own while the current
+one is matched and stored (:mod:`syncd.prefetch`): network waits and the
+database's own work (both outside the GIL) overlap. Batches are still stored
+strictly in the connector's order, each with its cursor.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +33,7 @@ from matching import CrmIndex, MatchPolicy, MatchResult, MessageSignals, match_p
 from matching.engine import NO_MATCH
 from syncd.config import ConnectorConfig, Settings
 from syncd.errors import AuthError, SyncdError
+from syncd.prefetch import Prefetcher
 from syncd.registry import build_connector
 from syncd.store import batches, crm, syncstate
 from syncd.store.db import session_factory
@@ -42,6 +49,10 @@ ProgressFn = Callable[[str, str, int, int | None], None]  # connector, scope, do
 
 class LeaseLost(SyncdError):
     """Another daemon holds this connector now; stop without writing."""
+
+
+class Stopped(SyncdError):
+    """The daemon is shutting down: the sync ends after the batch it stored."""
 
 
 def utcnow() -> datetime:
@@ -82,6 +93,16 @@ class RunReport:
     seconds: float = 0.0
 
 
+@contextlib.contextmanager
+def _closing(fetched: Iterator[Batch]) -> Iterator[Iterator[Batch]]:
+    try:
+        yield fetched
+    finally:
+        close = getattr(fetched, "close", None)
+        if callable(close):
+            close()
+
+
 class Pipeline:
     """Runs connectors against one database; safe to share it with other daemons."""
 
@@ -93,13 +114,19 @@ class Pipeline:
         owner: str | None = None,
         progress: ProgressFn | None = None,
         now: Callable[[], datetime] = utcnow,
+        stop: threading.Event | None = None,
+        prefetch: int = 1,
     ) -> None:
+        """``stop`` ends running syncs between batches; ``prefetch`` is how many
+        batches a connector may read ahead of the store (0: no overlap)."""
         self.settings = settings
         self.engine = engine
         self.sessions = session_factory(engine)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.progress = progress
         self.now = now
+        self.stop = stop or threading.Event()
+        self.prefetch = prefetch
         self.policy = policy_from(settings)
         self._index: CrmIndex | None = None
         self._fingerprint: tuple[object, ...] | None = None
@@ -168,6 +195,8 @@ class Pipeline:
             self._sync_scopes(connector, cfg, cid, report)
         except AuthError as exc:
             report.status, report.error = "auth_failed", str(exc)
+        except Stopped:
+            report.status = "stopped"
         except SyncdError as exc:
             report.status, report.error = "error", str(exc)
         except Exception as exc:  # the per-connector boundary: record, never crash the daemon
@@ -205,7 +234,7 @@ class Pipeline:
         for scope in connector.scopes():
             try:
                 self._sync_scope(connector, cfg, cid, scope, report)
-            except AuthError:
+            except (AuthError, Stopped):
                 raise
             except SyncdError as exc:
                 report.scope_errors[scope] = str(exc)
@@ -222,11 +251,26 @@ class Pipeline:
                 known_remote_ids=syncstate.known_remote_ids(s, cid, scope),
             )
         done = 0
-        for batch in connector.fetch(scope, state):
-            done += len(batch.entries)
-            self._apply(batch, cfg, cid, report, (done, batch.total_hint))
-            if self.progress:
-                self.progress(cfg.name, scope, done, batch.total_hint)
+        with self._fetched(connector, scope, state) as fetched:
+            for batch in fetched:
+                done += len(batch.entries)
+                self._apply(batch, cfg, cid, report, (done, batch.total_hint))
+                if self.progress:
+                    self.progress(cfg.name, scope, done, batch.total_hint)
+                if self.stop.is_set():
+                    raise Stopped(f"connector {cfg.name} stopped after a stored batch")
+
+    def _fetched(
+        self, connector: Connector, scope: str, state: ScopeState
+    ) -> contextlib.AbstractContextManager[Iterator[Batch]]:
+        """The connector's batches, read ahead on a thread while the store works."""
+        if self.prefetch <= 0:
+            return _closing(connector.fetch(scope, state))
+        return Prefetcher(
+            lambda: connector.fetch(scope, state),
+            depth=self.prefetch,
+            name=f"fetch-{connector.name}",
+        )
 
     def _apply(
         self,

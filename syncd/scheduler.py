@@ -43,6 +43,7 @@ class Scheduler:
         self.pipeline = pipeline
         self.interval = interval
         self.stop = stop or threading.Event()
+        pipeline.stop = self.stop  # running syncs end after the batch they are storing
         self.on_report = on_report
         self.housekeeping_every = housekeeping_every
         self._last_verify: dict[str, float] = {}

@@ -5,9 +5,12 @@ quarantine rows, the sources it reports gone, and the connector's new cursor
 are written together: either all of it is committed or none of it, so a
 restart replays the batch and the dedupe key makes the replay harmless.
 
-Bulk paths use SQLAlchemy Core with ``INSERT ... ON CONFLICT DO NOTHING`` so
-two daemons that meet the same message at once (two mailboxes, one shared
-PostgreSQL) both end with one communication and two sources.
+Each table gets one multi-row statement per batch (:mod:`syncd.store.bulk`):
+communications go in first with ``INSERT ... ON CONFLICT DO NOTHING
+RETURNING``, so new items need no lookup, and two daemons that meet the same
+message at once (two mailboxes, one shared PostgreSQL) both end with one
+communication and two sources. Items already stored are handled in bulk by
+:mod:`syncd.store.known_items`.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from connectors.base import MailItem, MeetingItem, Quarantined, SourceRef
-from matching import ExistingLink, LinkDecision, MatchResult, plan_links
+from matching import LinkDecision, MatchResult
+from syncd.store import known_items
+from syncd.store.bulk import insert_rows
 from syncd.store.crm import AutoCreated, create_auto_records
 from syncd.store.models import (
     AttachmentRow,
@@ -31,21 +36,18 @@ from syncd.store.models import (
     Source,
 )
 from syncd.store.scope_writes import (
-    chunks,
     mark_gone,
     save_cursor,
     write_ignored,
     write_quarantine,
 )
-from syncd.store.upsert import dialect_insert, upsert
 
-VISIBILITY_RANK = {"metadata": 0, "subject": 1, "full": 2}
-# Core tables: the ORM's bulk insert drops None-valued keys, splitting one
-# executemany into per-row statements; Core keeps every row the same shape.
 _COMM = cast(Table, Communication.__table__)
 _PARTICIPANTS = cast(Table, ParticipantRow.__table__)
 _LINKS = cast(Table, Link.__table__)
 _ATTACHMENTS = cast(Table, AttachmentRow.__table__)
+_SOURCES = cast(Table, Source.__table__)
+_KEY_ID = ("dedupe_key", "id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,28 +108,6 @@ def _comm_row(p: Planned, now: datetime) -> dict[str, Any]:
             thread_key=f"ev:{it.uid}",
         )
     return row
-
-
-def _existing_ids(session: Session, keys: Sequence[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for chunk in chunks(keys):
-        q = select(Communication.dedupe_key, Communication.id).where(
-            Communication.dedupe_key.in_(chunk)
-        )
-        found.update({k: v for k, v in session.execute(q)})
-    return found
-
-
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert communications; rows another writer inserted meanwhile are skipped."""
-    if not rows:
-        return {}
-    stmt = (
-        dialect_insert(session, _COMM)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(_COMM.c.dedupe_key, _COMM.c.id)
-    )
-    return {k: v for k, v in session.execute(stmt, rows)}
 
 
 def _participant_rows(cid: int, item: MailItem | MeetingItem) -> list[dict[str, Any]]:
@@ -214,91 +194,6 @@ def _attachment_rows(cid: int, item: MailItem) -> list[dict[str, Any]]:
     ]
 
 
-def relink_communication(
-    session: Session, cid: int, decisions: list[LinkDecision], now: datetime
-) -> int:
-    """Reconcile one communication's automatic links; manual ones survive."""
-    existing = [
-        ExistingLink(
-            link_id=r.id,
-            company_id=r.company_id,
-            contact_id=r.contact_id,
-            reason=r.reason,
-            manual=r.manual,
-            unlinked=r.unlinked,
-        )
-        for r in session.scalars(select(Link).where(Link.communication_id == cid))
-    ]
-    ops = plan_links(decisions, existing)
-    for op in ops:
-        if op.op == "create":
-            session.execute(insert(_LINKS), _link_rows(cid, [_op_decision(op)], now))
-        elif op.op == "remove":
-            session.execute(delete(Link).where(Link.id == op.link_id))
-        elif op.op == "update":
-            session.execute(
-                update(Link)
-                .where(Link.id == op.link_id)
-                .values(reason=op.reason, explanation=op.explanation)
-            )
-    return len(ops)
-
-
-def _op_decision(op: Any) -> LinkDecision:
-    return LinkDecision(
-        company_id=op.company_id,
-        contact_id=op.contact_id,
-        reason=op.reason,
-        address="",
-        explanation=op.explanation,
-    )
-
-
-def _update_meeting(session: Session, cid: int, p: Planned, row: dict[str, Any]) -> bool:
-    current = session.execute(
-        select(Communication.sequence, Communication.visibility).where(Communication.id == cid)
-    ).one()
-    if row["sequence"] < current.sequence:
-        return False  # an older copy (an attendee's stale calendar): keep the newer
-    values = {
-        k: row[k]
-        for k in (
-            "subject",
-            "body",
-            "visibility",
-            "occurred_at",
-            "ends_at",
-            "all_day",
-            "tzid",
-            "location",
-            "status",
-            "sequence",
-        )
-    }
-    values["updated_at"] = row["updated_at"]
-    if VISIBILITY_RANK[row["visibility"]] < VISIBILITY_RANK[current.visibility]:
-        for k in ("subject", "body", "location", "visibility"):
-            values.pop(k)
-    session.execute(update(Communication).where(Communication.id == cid).values(**values))
-    session.execute(delete(ParticipantRow).where(ParticipantRow.communication_id == cid))
-    session.execute(insert(_PARTICIPANTS), _participant_rows(cid, p.item))
-    return True
-
-
-def _upgrade_visibility(session: Session, cid: int, row: dict[str, Any]) -> None:
-    """A copy seen through a connector allowed to show more fills the gaps."""
-    session.execute(
-        update(Communication)
-        .where(
-            Communication.id == cid,
-            Communication.visibility.in_(
-                [v for v, r in VISIBILITY_RANK.items() if r < VISIBILITY_RANK[row["visibility"]]]
-            ),
-        )
-        .values(subject=row["subject"], body=row["body"], visibility=row["visibility"])
-    )
-
-
 def _write_items(
     session: Session, connector_id: int, planned: list[Planned], now: datetime, stats: BatchStats
 ) -> None:
@@ -308,19 +203,22 @@ def _write_items(
     unique: dict[str, Planned] = {}
     for p in planned:
         unique.setdefault(p.item.dedupe_key, p)
-    keys = list(unique)
-    ids = _existing_ids(session, keys)
-    rows = {k: _comm_row(unique[k], now) for k in keys}
-    fresh = [rows[k] for k in keys if k not in ids]
-    inserted = _insert_new(session, fresh)
-    ids.update(inserted)
-    missing = [r["dedupe_key"] for r in fresh if r["dedupe_key"] not in inserted]
-    if missing:  # inserted concurrently by another daemon
-        ids.update(_existing_ids(session, missing))
+    # In the connector's order: ids follow it (newest first on a backfill).
+    rows = {k: _comm_row(p, now) for k, p in unique.items()}
+    # Insert first: new items (the usual case) need no lookup. A row that
+    # hits the dedupe key is stored already, or was just stored by another
+    # daemon; those few are looked up after.
+    inserted = dict(
+        insert_rows(session, _COMM, list(rows.values()), conflict=["dedupe_key"], returning=_KEY_ID)
+    )
+    stored = known_items.existing(session, [k for k in rows if k not in inserted])
+    ids = {**{k: v[0] for k, v in stored.items()}, **inserted}
 
     participants: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
     attachments: list[dict[str, Any]] = []
+    mails: list[dict[str, Any]] = []
+    meetings: list[known_items.Revisit] = []
     for key, p in unique.items():
         cid = ids[key]
         if key in inserted:
@@ -330,17 +228,21 @@ def _write_items(
             if isinstance(p.item, MailItem):
                 attachments += _attachment_rows(cid, p.item)
         elif isinstance(p.item, MeetingItem):
-            if _update_meeting(session, cid, p, rows[key]):
-                relink_communication(session, cid, _resolved_decisions(p.match, auto), now)
-                stats.updated += 1
+            meetings.append(
+                known_items.Revisit(
+                    cid,
+                    rows[key],
+                    _participant_rows(cid, p.item),
+                    _resolved_decisions(p.match, auto),
+                )
+            )
         else:
-            _upgrade_visibility(session, cid, rows[key])
-    if participants:
-        session.execute(insert(_PARTICIPANTS), participants)
-    if links:
-        session.execute(insert(_LINKS), links)
-    if attachments:
-        session.execute(insert(_ATTACHMENTS), attachments)
+            mails.append(rows[key])
+    insert_rows(session, _PARTICIPANTS, participants)
+    insert_rows(session, _LINKS, links)
+    insert_rows(session, _ATTACHMENTS, attachments)
+    stats.updated += known_items.update_meetings(session, meetings, now)
+    known_items.upgrade_visibility(session, mails, stored)
     stats.sources_added += _write_sources(session, connector_id, planned, ids, now)
 
 
@@ -364,12 +266,12 @@ def _write_sources(
     ]
     # A remote id seen again (re-delivered, or content changed under the same
     # id) points at the item it now holds and is no longer gone.
-    upsert(
+    insert_rows(
         session,
-        Source.__table__,
+        _SOURCES,
         rows,
-        ["connector_id", "scope", "remote_id"],
-        ["communication_id", "seen_at", "gone_at"],
+        conflict=["connector_id", "scope", "remote_id"],
+        update=["communication_id", "seen_at", "gone_at"],
     )
     return len(rows)
 

@@ -14,8 +14,8 @@ from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from connectors.base import MailItem, MeetingItem, Quarantined, SourceRef
+from syncd.store.bulk import insert_rows
 from syncd.store.models import Communication, IgnoredItem, QuarantineRow, Source, SyncCursor
-from syncd.store.upsert import upsert
 
 _CHUNK = 400  # keeps IN (...) lists well under SQLite's variable limit
 
@@ -40,12 +40,12 @@ def write_quarantine(
         }
         for q in items
     ]
-    upsert(
+    insert_rows(
         session,
         QuarantineRow.__table__,
         rows,
-        ["connector_id", "scope", "remote_id"],
-        ["reason", "raw", "created_at"],
+        conflict=["connector_id", "scope", "remote_id"],
+        update=["reason", "raw", "created_at"],
     )
 
 
@@ -66,12 +66,12 @@ def write_ignored(
         }
         for it, reason in items
     ]
-    upsert(
+    insert_rows(
         session,
         IgnoredItem.__table__,
         rows,
-        ["connector_id", "scope", "remote_id"],
-        ["dedupe_key", "reason", "seen_at"],
+        conflict=["connector_id", "scope", "remote_id"],
+        update=["dedupe_key", "reason", "seen_at"],
     )
 
 
@@ -121,7 +121,7 @@ def save_cursor(
     now: datetime,
     progress: tuple[int, int | None] | None = None,
 ) -> None:
-    upsert(
+    insert_rows(
         session,
         SyncCursor.__table__,
         [
@@ -135,6 +135,6 @@ def save_cursor(
                 "progress_total": progress[1] if progress else None,
             }
         ],
-        ["connector_id", "scope"],
-        ["value", "last_error", "updated_at", "progress_done", "progress_total"],
+        conflict=["connector_id", "scope"],
+        update=["value", "last_error", "updated_at", "progress_done", "progress_total"],
     )

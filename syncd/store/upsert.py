@@ -1,4 +1,8 @@
-"""Dialect-aware INSERT ... ON CONFLICT helpers (SQLite and PostgreSQL)."""
+"""Dialect-aware INSERT ... ON CONFLICT helpers (SQLite and PostgreSQL).
+
+For the occasional row (connectors, CRM records). Batch writes go through
+:mod:`syncd.store.bulk`, one statement per table and batch.
+"""
 
 from __future__ import annotations
 
@@ -25,21 +29,4 @@ def insert_ignore(
     if not rows:
         return
     stmt = dialect_insert(session, table).on_conflict_do_nothing(index_elements=conflict)
-    session.execute(stmt, rows)
-
-
-def upsert(
-    session: Session,
-    table: Any,
-    rows: list[dict[str, Any]],
-    conflict: list[str],
-    update: list[str],
-) -> None:
-    """Insert rows, or overwrite the ``update`` columns where ``conflict`` matches."""
-    if not rows:
-        return
-    stmt = dialect_insert(session, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=conflict, set_={c: stmt.excluded[c] for c in update}
-    )
     session.execute(stmt, rows)

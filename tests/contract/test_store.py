@@ -64,25 +64,6 @@ def match(company_id: int | None = None, contact_id: int | None = None) -> Match
     return MatchResult(tuple(links), "inbound", True, None, (), ())
 
 
-@pytest.fixture
-def sessions(engine):  # type: ignore[no-untyped-def]
-    return session_factory(engine)
-
-
-@pytest.fixture
-def crm(sessions) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    with sessions.begin() as s:
-        company = Company(name="ACME s.r.o.", registration_no="12345678")
-        s.add(company)
-        s.flush()
-        contact = Contact(name="Jana Nováková", company_id=company.id)
-        s.add(contact)
-        s.flush()
-        c1 = syncstate.ensure_connector(s, "c1", "maildir", "h1")
-        c2 = syncstate.ensure_connector(s, "c2", "maildir", "h1")
-        return {"company": company.id, "contact": contact.id, "c1": c1, "c2": c2}
-
-
 def apply(sessions, connector_id: int, items, *, cursor: str = "cur", quarantined=(), gone=()):  # type: ignore[no-untyped-def]
     with sessions.begin() as s:
         return batches.apply_batch(
