@@ -5,7 +5,14 @@ batch is cut into chunks (one task per chunk amortises pickling), and one
 batch runs ahead while the caller stores the previous one. Batches come back
 in submission order, so a cursor computed for batch *k* covers exactly the
 files of batches 1..k. Workers read files themselves (only the path crosses
-the process boundary); mbox messages travel as bytes.
+the process boundary); mbox and IMAP messages travel as bytes. When the
+caller needs a batch whose chunks no worker has started (the workers are
+behind, the cores busy), it takes them back and parses them itself, and while
+a worker still runs one of the batch's chunks it takes the last unstarted
+chunk of a later batch: no process idles, and the pool is never much slower
+than parsing inline.
+``Parser.stats`` counts where the jobs were parsed and how long the caller
+waited, for logs and the benchmarks.
 
 The pool uses the ``forkserver`` start method where available: forking a
 daemon that runs threads (scheduler, web UI) can deadlock a child. Like
@@ -18,6 +25,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -37,6 +45,7 @@ T = TypeVar("T")
 POOL_MIN_JOBS = 200  # below this, worker start-up costs more than it saves
 BATCH_MAX_BYTES = 64 * 1024 * 1024  # raw bytes held per batch (items keep ``raw``)
 _LOOKAHEAD = 1  # batches parsed ahead of the one being stored
+_CHUNKS_PER_WORKER = 4  # tasks per batch and worker: fine enough to take unstarted ones back
 _INFO = re.compile(r"[:!;]2,")  # Maildir info separator; '!' and ';' where ':' is illegal
 
 
@@ -51,7 +60,13 @@ class Job:
     maildir_unique: str | None = None  # to find the file again after a flag rename
 
 
-def parse_jobs(jobs: list[Job], visibility: Visibility, max_body_chars: int) -> list[Entry | None]:
+def parse_jobs(
+    jobs: list[Job],
+    visibility: Visibility,
+    max_body_chars: int,
+    digests: bool = True,
+    keep_raw: bool = True,
+) -> list[Entry | None]:
     """Worker entry point; None for a file that vanished before it was read."""
     out: list[Entry | None] = []
     for job in jobs:
@@ -73,6 +88,8 @@ def parse_jobs(jobs: list[Job], visibility: Visibility, max_body_chars: int) -> 
                 visibility,
                 max_body_chars=max_body_chars,
                 fallback_date=job.fallback_date,
+                attachment_digests=digests,
+                keep_raw=keep_raw,
             )
         )
     return out
@@ -117,6 +134,36 @@ def batches_of(jobs: Iterable[tuple[Job, int]], batch_size: int) -> Iterator[lis
         yield batch
 
 
+@dataclass(slots=True)
+class _Chunk:
+    """Jobs submitted to the pool; parsed here instead if no worker started them."""
+
+    jobs: list[Job]
+    future: Future[list[Entry | None]]
+    result: list[Entry | None] | None = None
+    local: bool = False
+
+    def take_back(self, parser: Parser) -> bool:
+        if self.result is not None or not self.future.cancel():
+            return False
+        self.result, self.local = parser._local(self.jobs), True
+        return True
+
+    def wait(self) -> None:
+        if self.result is None:
+            self.result = self.future.result()
+
+
+@dataclass(slots=True)
+class ParseStats:
+    """Where jobs were parsed (this process or the pool) and the caller's time on them."""
+
+    local_jobs: int = 0
+    pool_jobs: int = 0
+    local_seconds: float = 0.0  # parsing in this process (inline or taken back)
+    wait_seconds: float = 0.0  # waiting for pool results
+
+
 class Parser:
     """Runs batches of jobs through ``parse_message`` and filters by ``since``."""
 
@@ -127,45 +174,93 @@ class Parser:
         workers: int | None,
         max_body_chars: int = 100_000,
         since: datetime | None = None,
+        attachment_digests: bool = True,
+        keep_raw: bool = True,
+        pool_min_workers: int = 2,
     ) -> None:
+        """``workers`` pool processes parse when ``run(parallel=True)`` and there are at
+        least ``pool_min_workers`` of them (below that, batches are parsed inline).
+        ``attachment_digests`` and ``keep_raw`` are passed to ``parse_message``."""
         self.visibility: Visibility = visibility
+        self.digests = attachment_digests
+        self.keep_raw = keep_raw
+        self.pool_min_workers = pool_min_workers
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.max_body_chars = max_body_chars
         self.since = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
+        self.stats = ParseStats()
+
+    @property
+    def _options(self) -> tuple[Visibility, int, bool, bool]:
+        return self.visibility, self.max_body_chars, self.digests, self.keep_raw
 
     def run(
         self, batches: Iterable[tuple[T, list[Job]]], *, parallel: bool
     ) -> Iterator[tuple[T, list[Entry]]]:
         """Yield (tag, entries) per input batch, in input order."""
-        if not parallel or self.workers <= 1:
+        if not parallel or self.workers < max(1, self.pool_min_workers):
             for tag, jobs in batches:
-                yield tag, self._keep(parse_jobs(jobs, self.visibility, self.max_body_chars))
+                yield tag, self._keep(self._local(jobs))
             return
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
-        pending: deque[tuple[T, list[Future[list[Entry | None]]]]] = deque()
+        pending: deque[tuple[T, list[_Chunk]]] = deque()
         try:
             for tag, jobs in batches:
-                step = max(4, -(-len(jobs) // (self.workers * 2)))
-                futures = [
-                    pool.submit(
-                        parse_jobs, jobs[i : i + step], self.visibility, self.max_body_chars
+                step = max(4, -(-len(jobs) // (self.workers * _CHUNKS_PER_WORKER)))
+                chunks = [
+                    _Chunk(
+                        jobs[i : i + step],
+                        pool.submit(parse_jobs, jobs[i : i + step], *self._options),
                     )
                     for i in range(0, len(jobs), step)
                 ]
-                pending.append((tag, futures))
+                pending.append((tag, chunks))
                 if len(pending) > _LOOKAHEAD:
-                    yield self._collect(*pending.popleft())
+                    yield self._collect(pending)
             while pending:
-                yield self._collect(*pending.popleft())
+                yield self._collect(pending)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _collect(self, tag: T, futures: list[Future[list[Entry | None]]]) -> tuple[T, list[Entry]]:
+    def _collect(self, pending: deque[tuple[T, list[_Chunk]]]) -> tuple[T, list[Entry]]:
+        """The first pending batch's entries, parsing here what no worker has started.
+
+        When the workers fall behind (busy cores, a slow worker), the caller
+        would otherwise sit idle waiting: it takes back the batch's unstarted
+        chunks, and while a worker still runs one of them, the last unstarted
+        chunk of a later batch. Every process stays busy, and the pool is never
+        much slower than parsing inline.
+        """
+        tag, chunks = pending.popleft()
+        for chunk in reversed(chunks):
+            chunk.take_back(self)
+        started, local = time.perf_counter(), self.stats.local_seconds
         try:
-            results = [entry for future in futures for entry in future.result()]
+            for chunk in chunks:
+                while not chunk.future.done() and self._steal_one(pending):
+                    pass
+                chunk.wait()
         except BrokenProcessPool as exc:  # a worker was killed (OOM killer, signal)
             raise TransientError("a mail parser worker process died") from exc
-        return tag, self._keep(results)
+        waited = time.perf_counter() - started - (self.stats.local_seconds - local)
+        self.stats.wait_seconds += waited
+        self.stats.pool_jobs += sum(len(c.jobs) for c in chunks if not c.local)
+        return tag, self._keep([entry for c in chunks for entry in c.result or ()])
+
+    def _steal_one(self, pending: deque[tuple[T, list[_Chunk]]]) -> bool:
+        for _, chunks in reversed(pending):
+            for chunk in reversed(chunks):
+                if chunk.take_back(self):
+                    return True
+        return False
+
+    def _local(self, jobs: list[Job]) -> list[Entry | None]:
+        started = time.perf_counter()
+        try:
+            return parse_jobs(jobs, *self._options)
+        finally:
+            self.stats.local_seconds += time.perf_counter() - started
+            self.stats.local_jobs += len(jobs)
 
     def _keep(self, results: list[Entry | None]) -> list[Entry]:
         since = self.since

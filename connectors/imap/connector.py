@@ -15,6 +15,7 @@ a connector dropped without ``close()`` still closes its sockets (finalizer).
 from __future__ import annotations
 
 import contextlib
+import os
 import weakref
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -34,7 +35,7 @@ from connectors.base import (
     Visibility,
 )
 from connectors.files._parsing import Parser
-from connectors.mailparse._headers import first, message_ids, split_headers
+from connectors.mailparse import first, message_ids, split_headers
 from syncd.errors import AuthError, SyncdError
 
 from .cursor import parse_remote_id, remote_id
@@ -51,6 +52,12 @@ from .wire import uid_set
 log = structlog.get_logger()
 
 _CHUNK = 1000  # UIDs per FETCH in listings
+# Parser processes only from 3 cores. On 2 (shared with Dovecot), one helper
+# process parsed at ~1.5x the CPU per message of inline parsing (pickling both
+# ways, cold caches, both cores busy): over six interleaved 20,000-message
+# backfills (bench/imap_backfill.py) both took 6.7 s on average, the helper
+# costing 2.5-4 s more CPU in all. Worth re-measuring once the store is faster.
+POOL_MIN_CORES = 3
 
 
 class ImapConnector:
@@ -129,7 +136,18 @@ class ImapConnector:
                 dropbox=dropbox,
             )
         )
-        self.parser = Parser(visibility, workers=workers, max_body_chars=max_body_chars)
+        # The main process fetches and stores; with enough cores the others parse
+        # (``sync`` decides per folder whether a backfill is big enough to be worth it).
+        cores = workers if workers is not None else (os.cpu_count() or 1)
+        self.parse_pool = cores >= POOL_MIN_CORES
+        self.parser = Parser(
+            visibility,
+            workers=max(1, cores - 1),
+            max_body_chars=max_body_chars,
+            attachment_digests=False,
+            keep_raw=False,
+            pool_min_workers=1,
+        )
         self.link = Link(self.params, retry)
         self.idle = IdleWatcher(
             partial(Session, self.params), idle_folder, renew_after=idle_renew_after
@@ -153,7 +171,13 @@ class ImapConnector:
         status = self._status.pop(scope, None)
         if status is None and state.cursor:
             status = self.link.run(f"STATUS {scope}", lambda s: s.status(scope))
-        job = FolderJob(self.name, scope, window_start(self.since, self.now()), self.batch_size)
+        job = FolderJob(
+            self.name,
+            scope,
+            window_start(self.since, self.now()),
+            self.batch_size,
+            parse_pool=self.parse_pool,
+        )
         return sync_folder(self.link, self.reader, self.parser, job, state, status)
 
     def check(self) -> CheckResult:

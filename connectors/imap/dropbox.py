@@ -29,15 +29,15 @@ from email.header import Header
 from email.utils import format_datetime, formataddr, parsedate_tz
 
 from connectors.base import MailItem, Participant, Quarantined, SourceRef, Visibility
-from connectors.mailparse import parse_message
-from connectors.mailparse._headers import (
+from connectors.mailparse import (
     b64decode,
     first,
     header_text,
-    params,
+    parse_message,
     split_headers,
+    split_multipart,
 )
-from connectors.mailparse._mime import split_multipart
+from connectors.mailparse import header_params as params
 
 from .forwarded import ForwardedBlock, find_forward, parse_loose_date
 

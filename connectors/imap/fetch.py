@@ -2,20 +2,29 @@
 
 Round trips per batch of UIDs:
 
-1. ``UID FETCH (BODY.PEEK[HEADER] BODYSTRUCTURE RFC822.SIZE INTERNALDATE)``
-   for all of them (RFC 3501 6.4.5; PEEK leaves \\Seen alone);
-2. at ``full`` visibility, ``BODY.PEEK[<section>]`` for the text part(s) the
+1. at ``full`` visibility, ``UID FETCH (BODY.PEEK[]<0.65536> RFC822.SIZE
+   INTERNALDATE)``: a message that fits (most mail) arrives whole, in one
+   response that costs the server and our response parser less than its
+   BODYSTRUCTURE would, and is parsed like a file copy. Only the rest (the
+   ones with big attachments) take the structure route below, so at most
+   64 KiB per big message is read in vain;
+2. ``UID FETCH (BODY.PEEK[HEADER] BODYSTRUCTURE RFC822.SIZE INTERNALDATE)``
+   for the rest, or for all of them below ``full`` (RFC 3501 6.4.5; PEEK
+   leaves \\Seen alone);
+3. at ``full`` visibility, ``BODY.PEEK[<section>]`` for the text part(s) the
    BODYSTRUCTURE names, one FETCH per distinct section list (a few);
-3. rarely: ``BODY.PEEK[TEXT]<0.8192>`` for mail without a Message-ID (its
+4. rarely: ``BODY.PEEK[TEXT]<0.8192>`` for mail without a Message-ID (its
    content dedupe key hashes the first 4 KiB of the body, line ends
    normalised), and ``BODY.PEEK[]`` for messages that do not parse, so
    quarantine keeps the real bytes.
 
-The item is made by ``connectors.mailparse.parse_message`` on the header
-block plus a synthetic multipart of the fetched text parts (their
-Content-Type and transfer encoding taken from BODYSTRUCTURE), so dedupe keys,
-participants and body decoding are exactly those of the file connectors.
-Attachments come from BODYSTRUCTURE. A text part larger than 8x
+The item is made by ``connectors.mailparse.parse_message``: on the whole
+message, or on the header block plus a synthetic multipart of the fetched
+text parts (their Content-Type and transfer encoding taken from
+BODYSTRUCTURE), so dedupe keys, participants and body decoding are exactly
+those of the file connectors. Attachments are described as BODYSTRUCTURE
+describes them (name, type, estimated decoded size, no digest) on both
+routes, so the route never shows in the item. A text part larger than 8x
 ``max_body_chars`` (at least 256 KiB) is fetched partially (``<0.n>``);
 messages over ``max_message_size`` keep header data only. Dropbox mode
 fetches whole messages (below that size) and hands them to
@@ -28,7 +37,7 @@ import re
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,8 +51,10 @@ from .structure import Structure, TextPart, walk
 from .wire import uid_set
 
 META_ITEMS = ["BODY.PEEK[HEADER]", "BODYSTRUCTURE", "RFC822.SIZE", "INTERNALDATE"]
+WHOLE_BYTES = 64 * 1024  # full visibility: messages up to this size are read whole
 SAMPLE_BYTES = 8192  # 4 KiB after CRLF -> LF, as mailparse hashes
 _HEADER = b"BODY[HEADER]"
+_PARTIAL = b"BODY[]<0>"
 _CONTENT = re.compile(rb"(?i)content-(type|transfer-encoding|disposition)[ \t]*:")
 _TOKEN = re.compile(r"[^A-Za-z0-9_.:+-]")
 
@@ -58,6 +69,7 @@ class ReadOptions:
     max_message_size: int = 25_000_000
     max_body_chars: int = 100_000
     dropbox: DropboxFn | None = None
+    whole_bytes: int = WHOLE_BYTES  # 0: always the structure route
 
 
 @dataclass(slots=True)
@@ -71,6 +83,7 @@ class Fetched:
     structures: dict[int, Structure]
     texts: dict[int, dict[str, bytes]]
     full: dict[int, bytes]  # dropbox mode: whole messages
+    whole: dict[int, bytes] = field(default_factory=dict)  # read whole (first round trip)
 
     def source(self, connector: str, uid: int) -> SourceRef:
         return SourceRef(connector, self.folder, remote_id(self.uv, uid))
@@ -90,6 +103,8 @@ class MessageReader:
     def __init__(self, opts: ReadOptions) -> None:
         self.opts = opts
         self.text_cap = max(256 * 1024, opts.max_body_chars * 8)
+        whole = opts.visibility == "full" and opts.dropbox is None
+        self.whole_max = min(opts.whole_bytes, opts.max_message_size) if whole else 0
 
     def read(self, session: Session, folder: str, uv: int, uids: Sequence[int]) -> list[Entry]:
         """Entries in the order of ``uids``, parsed inline; UIDs expunged meanwhile are left out."""
@@ -98,11 +113,16 @@ class MessageReader:
         return self.finish(fetched, parsed, lambda op: op(session))
 
     def collect(self, session: Session, folder: str, uv: int, uids: Sequence[int]) -> Fetched:
-        meta = session.fetch(uid_set(list(uids)), META_ITEMS) if uids else {}
+        whole, meta = self._whole(session, uids) if self.whole_max > 0 else ({}, {})
+        rest = [u for u in uids if u not in meta] if meta else list(uids)
+        structured = session.fetch(uid_set(rest), META_ITEMS) if rest else {}
+        meta.update(structured)
         present = [u for u in uids if u in meta]
-        structures = {uid: walk(d.get(b"BODYSTRUCTURE")) for uid, d in meta.items()}
-        f = Fetched(folder, uv, present, meta, structures, {}, {})
-        small = [u for u in present if _size(meta[u]) <= self.opts.max_message_size]
+        structures = {uid: walk(d.get(b"BODYSTRUCTURE")) for uid, d in structured.items()}
+        f = Fetched(folder, uv, present, meta, structures, {}, {}, whole)
+        small = [
+            u for u in present if u in structures and _size(meta[u]) <= self.opts.max_message_size
+        ]
         if self.opts.dropbox is not None:
             data = session.fetch(uid_set(small), ["BODY.PEEK[]"]) if small else {}
             f.full = {u: bytes(d[b"BODY[]"]) for u, d in data.items() if d.get(b"BODY[]")}
@@ -113,6 +133,22 @@ class MessageReader:
             f.texts = self._fetch_sections(session, wanted)
         return f
 
+    def _whole(
+        self, session: Session, uids: Sequence[int]
+    ) -> tuple[dict[int, bytes], dict[int, FetchData]]:
+        """Messages that fit in ``whole_max`` bytes, read whole; their size and date."""
+        items = [f"BODY.PEEK[]<0.{self.whole_max}>", "RFC822.SIZE", "INTERNALDATE"]
+        whole: dict[int, bytes] = {}
+        meta: dict[int, FetchData] = {}
+        for uid, d in session.fetch(uid_set(list(uids)), items).items():
+            data = d.pop(_PARTIAL, None) or d.pop(b"BODY[]", None)  # origin omitted by some
+            # Shorter than asked, or exactly RFC822.SIZE: all of it. (Some servers'
+            # RFC822.SIZE is only an estimate, so the length is what counts.)
+            if data and (len(data) < self.whole_max or len(data) == _size(d)):
+                whole[uid] = bytes(data)
+                meta[uid] = d
+        return whole, meta
+
     def jobs(self, f: Fetched) -> list[Job]:
         """Parse jobs (raw bytes for ``parse_message``), one per UID; none in dropbox mode."""
         if self.opts.dropbox is not None:
@@ -120,7 +156,7 @@ class MessageReader:
         return [
             Job(
                 source=f.source(self.opts.connector, uid),
-                raw=self._raw(f.meta[uid], f.structures[uid], f.texts.get(uid)),
+                raw=f.whole.get(uid) or self._raw(f.meta[uid], f.structures[uid], f.texts.get(uid)),
                 fallback_date=_internaldate(f.meta[uid]),
             )
             for uid in f.uids
@@ -134,9 +170,10 @@ class MessageReader:
         retry_html: dict[int, tuple[str, ...]] = {}
         for uid, entry in zip(f.uids, parsed, strict=True):
             entries[uid] = self._complete(f, uid, entry)
-            s = f.structures[uid]
+            s = f.structures.get(uid)
             if (
-                isinstance(entry, MailItem)
+                s is not None
+                and isinstance(entry, MailItem)
                 and s.plain
                 and s.html is not None
                 and uid in f.texts
@@ -204,13 +241,19 @@ class MessageReader:
     def _complete(self, f: Fetched, uid: int, entry: Entry) -> Entry:
         if not isinstance(entry, MailItem):
             return entry
+        if uid in f.whole:  # parsed with attachment_digests=False: already structure-like
+            return replace(entry, size=_size(f.meta[uid]), raw=None)
         return replace(
             entry, attachments=f.structures[uid].attachments, size=_size(f.meta[uid]), raw=None
         )
 
     def _fix_content_keys(self, run: Runner, f: Fetched, entries: dict[int, Entry]) -> None:
         """No Message-ID: the content key needs the first body bytes, as in a file copy."""
-        need = [u for u, e in entries.items() if isinstance(e, MailItem) and e.message_id is None]
+        need = [
+            u
+            for u, e in entries.items()
+            if isinstance(e, MailItem) and e.message_id is None and u not in f.whole
+        ]
         if not need:
             return
         item = f"BODY.PEEK[TEXT]<0.{SAMPLE_BYTES}>"
@@ -233,7 +276,9 @@ class MessageReader:
         bad = [
             u
             for u, e in entries.items()
-            if isinstance(e, Quarantined) and _size(f.meta[u]) <= self.opts.max_message_size
+            if isinstance(e, Quarantined)
+            and u not in f.whole
+            and _size(f.meta[u]) <= self.opts.max_message_size
         ]
         if not bad:
             return
@@ -269,6 +314,8 @@ def _parse_job(job: Job, opts: ReadOptions) -> Entry:
         opts.visibility,
         max_body_chars=opts.max_body_chars,
         fallback_date=job.fallback_date,
+        attachment_digests=False,
+        keep_raw=False,
     )
 
 

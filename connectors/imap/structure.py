@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import Attachment
-from connectors.mailparse import decode_text
-from connectors.mailparse._headers import params as parse_params
+from connectors.mailparse import decode_text, estimated_size
+from connectors.mailparse import header_params as parse_params
 
 MAX_DEPTH = 20
 MAX_PARTS = 1000
@@ -78,7 +78,7 @@ def walk(body: Any) -> Structure:
                 Attachment(
                     name=filename,
                     content_type=ctype,
-                    size=_decoded_size(part.size, part.encoding),
+                    size=estimated_size(part.size, part.encoding),
                     sha256=None,
                 )
             )
@@ -158,9 +158,3 @@ def _s(value: Any) -> str:
     if isinstance(value, bytes):
         return decode_text(value)
     return str(value)
-
-
-def _decoded_size(octets: int, encoding: str) -> int:
-    if encoding == "base64":
-        return octets * 57 // 78
-    return octets

@@ -43,13 +43,13 @@ T = TypeVar("T")
 
 log = structlog.get_logger()
 
-# Header + text parsing runs at ~2,500-3,800 msg/s on one core, while this
-# process also fetches and stores. A parser pool costs a start-up per folder and
-# pickling both ways; measured on 2 cores (with Dovecot on the same box) it was
-# slower than parsing inline, so it is used only for a real backfill on a
-# machine with cores to spare.
-POOL_MIN_MESSAGES = 2000
-POOL_MIN_WORKERS = 3
+# Parsing is the biggest CPU cost of a backfill after the store's, and this
+# process already fetches (on the runtime's prefetch thread) and stores under
+# one GIL. So on a machine with cores to spare (``connector.POOL_MIN_CORES``)
+# a big backfill parses in helper processes, one batch ahead; a small one (new
+# mail, a poll) is parsed inline, where a process start-up and pickling would
+# cost more than they save.
+POOL_MIN_MESSAGES = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,7 @@ class FolderJob:
     folder: str
     since: date | None
     batch_size: int
+    parse_pool: bool = False  # parse big backfills in helper processes
 
 
 def sync_folder(
@@ -188,11 +189,7 @@ def sync_folder(
             f = run(partial(reader.collect, folder=folder, uv=uv, uids=wanted))
             yield (n, f), reader.jobs(f)
 
-    parallel = (
-        todo >= POOL_MIN_MESSAGES
-        and parser.workers >= POOL_MIN_WORKERS
-        and reader.opts.dropbox is None
-    )
+    parallel = job.parse_pool and todo >= POOL_MIN_MESSAGES and reader.opts.dropbox is None
     for (n, f), parsed in parser.run(fetched(), parallel=parallel):
         phase, chunk = steps[n]
         entries = reader.finish(f, parsed, run) if f is not None else []

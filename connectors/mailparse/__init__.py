@@ -29,6 +29,7 @@ from ._addresses import normalise_address, participants, unicode_domain
 from ._charset import decode_text
 from ._headers import (
     Headers,
+    b64decode,
     clean,
     decode_words,
     first,
@@ -37,9 +38,26 @@ from ._headers import (
     parse_date,
     split_headers,
 )
-from ._mime import collect
+from ._headers import params as header_params
+from ._mime import collect, estimated_size, split_multipart
 
-__all__ = ["decode_text", "normalise_address", "parse_date", "parse_message", "unicode_domain"]
+# The building blocks other connectors (IMAP BODYSTRUCTURE, dropbox forwards) share.
+__all__ = [
+    "Headers",
+    "b64decode",
+    "decode_text",
+    "estimated_size",
+    "first",
+    "header_params",
+    "header_text",
+    "message_ids",
+    "normalise_address",
+    "parse_date",
+    "parse_message",
+    "split_headers",
+    "split_multipart",
+    "unicode_domain",
+]
 
 log = structlog.get_logger()
 
@@ -56,6 +74,8 @@ def parse_message(
     *,
     max_body_chars: int = 100_000,
     fallback_date: datetime | None = None,
+    attachment_digests: bool = True,
+    keep_raw: bool = True,
 ) -> MailItem | Quarantined:
     """Parse one message; never raises for bad input (it is quarantined instead).
 
@@ -63,12 +83,18 @@ def parse_message(
     string otherwise ('' when the message has none). ``fallback_date`` (file
     mtime, IMAP INTERNALDATE) is used when neither Date nor Received dates
     parse; without it the epoch is used and the message is still imported.
+    ``attachment_digests=False`` describes attachments as IMAP BODYSTRUCTURE
+    does (estimated size, no sha256; see ``estimated_size``). ``keep_raw=False``
+    leaves ``MailItem.raw`` empty (a quarantined message always keeps its bytes),
+    so a parser process does not send every message back to its caller.
     """
     if visibility not in _VISIBILITIES:
         raise ValueError(f"unknown visibility {visibility!r}")
     raw = bytes(raw)
     try:
-        return _parse(raw, source, visibility, max_body_chars, fallback_date)
+        return _parse(
+            raw, source, visibility, max_body_chars, fallback_date, attachment_digests, keep_raw
+        )
     except ParseError as exc:
         return Quarantined(source=source, reason=str(exc), raw=raw)
     except Exception as exc:  # one hostile message must not sink a whole pool batch
@@ -89,6 +115,8 @@ def _parse(
     visibility: Visibility,
     max_body_chars: int,
     fallback_date: datetime | None,
+    digests: bool = True,
+    keep_raw: bool = True,
 ) -> MailItem:
     if not raw.strip():
         raise ParseError("empty message")
@@ -109,7 +137,7 @@ def _parse(
         subject = clean(decode_words(header_text(subject_raw))) if subject_raw else ""
     body = raw[body_offset:]
     attachments, body_text = collect(
-        headers, body, want_body=visibility == "full", max_chars=max_body_chars
+        headers, body, want_body=visibility == "full", max_chars=max_body_chars, digests=digests
     )
     thread = (
         message_ids(first(headers, "references"))[:1]
@@ -130,7 +158,7 @@ def _parse(
         precedence=_lower(headers, "precedence"),
         auto_submitted=_auto_submitted(headers),
         size=len(raw),
-        raw=raw,
+        raw=raw if keep_raw else None,
     )
 
 

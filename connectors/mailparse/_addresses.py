@@ -36,12 +36,27 @@ def participants(headers: Headers) -> tuple[Participant, ...]:
     out: list[Participant] = []
     for header, role in ROLE_HEADERS:
         for raw in headers.get(header, ()):
-            for name, addr in getaddresses([header_text(raw)]):
-                address = normalise_address(addr)
-                if not address or (address, role) in seen:
+            for address, name in addresses(raw):
+                if (address, role) in seen:
                     continue
                 seen.add((address, role))
-                out.append(Participant(address=address, name=_display_name(name), role=role))
+                out.append(Participant(address=address, name=name, role=role))
+    return tuple(out)
+
+
+@lru_cache(maxsize=8192)
+def addresses(raw: bytes) -> tuple[tuple[str, str | None], ...]:
+    """(normalised address, display name) pairs of one raw address header value.
+
+    Cached: a mailbox's correspondents repeat (the same From and To values
+    come back in thousands of messages), and ``getaddresses`` is the single
+    most expensive step of parsing a message's headers.
+    """
+    out = []
+    for name, addr in getaddresses([header_text(raw)]):
+        address = normalise_address(addr)
+        if address:
+            out.append((address, _display_name(name)))
     return tuple(out)
 
 

@@ -15,6 +15,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from connectors.base import Attachment
 
@@ -57,15 +58,23 @@ class _Leaf:
 
 
 def collect(
-    headers: Headers, body: bytes, *, want_body: bool, max_chars: int
+    headers: Headers, body: bytes, *, want_body: bool, max_chars: int, digests: bool = True
 ) -> tuple[tuple[Attachment, ...], str | None]:
-    """Attachment metadata and, if ``want_body``, the text body (else None)."""
+    """Attachment metadata and, if ``want_body``, the text body (else None).
+
+    Without ``digests`` an attachment is described as IMAP's BODYSTRUCTURE
+    describes it (``estimated_size`` of its encoded octets, no sha256), so a
+    message read whole and one read by structure give the same item.
+    """
     attachments: list[Attachment] = []
     plain: list[str] = []
     html: _Leaf | None = None
     used = 0
     for leaf in _leaves(headers, body, 0, "text/plain"):
-        if leaf.is_attachment:
+        if leaf.is_attachment and not digests:
+            size = estimated_size(len(leaf.body), leaf.encoding)
+            attachments.append(Attachment(leaf.filename, leaf.content_type, size, None))
+        elif leaf.is_attachment:
             data = leaf.payload()
             attachments.append(
                 Attachment(
@@ -93,6 +102,13 @@ def collect(
     return tuple(attachments), text.rstrip()[:max_chars]
 
 
+def estimated_size(octets: int, encoding: str) -> int:
+    """Decoded size of a part from its encoded size: base64 carries 57 bytes per 78 octets."""
+    if encoding == "base64":
+        return octets * 57 // 78
+    return octets
+
+
 def _text(leaf: _Leaf) -> str:
     data = leaf.payload()
     charset = leaf.params.get("charset")
@@ -106,7 +122,7 @@ def _text(leaf: _Leaf) -> str:
 def _leaves(headers: Headers, body: bytes, depth: int, default_type: str) -> Iterator[_Leaf]:
     """Leaf parts, depth first; multipart containers are descended, not yielded."""
     raw_type = first(headers, "content-type")
-    ctype, ctparams = params(header_text(raw_type)) if raw_type else (default_type, {})
+    ctype, ctparams = _params(raw_type) if raw_type else (default_type, {})
     if "/" not in ctype or " " in ctype:
         ctype, ctparams = default_type, {}  # RFC 2045 5.2: invalid means the default
     boundary = ctparams.get("boundary", "")
@@ -123,11 +139,23 @@ def _leaves(headers: Headers, body: bytes, depth: int, default_type: str) -> Ite
             return
         ctype = "text/plain"  # no boundary: show it as text, as mail clients do
     raw_disp = first(headers, "content-disposition")
-    disposition, dparams = params(header_text(raw_disp)) if raw_disp else ("", {})
+    disposition, dparams = _params(raw_disp) if raw_disp else ("", {})
     filename = dparams.get("filename") or ctparams.get("name") or None
     raw_cte = first(headers, "content-transfer-encoding")
     cte = header_text(raw_cte).lower() if raw_cte else ""
     yield _Leaf(ctype, ctparams, disposition, filename and filename.strip(), cte, body)
+
+
+def _params(raw: bytes) -> tuple[str, dict[str, str]]:
+    token, pairs = _cached_params(raw)
+    return token, dict(pairs)
+
+
+@lru_cache(maxsize=4096)
+def _cached_params(raw: bytes) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Content-Type/-Disposition values repeat across parts and messages (not boundaries)."""
+    token, values = params(header_text(raw))
+    return token, tuple(values.items())
 
 
 def split_multipart(body: bytes, boundary: bytes) -> list[bytes]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import MailItem, Quarantined, ScopeState
+from connectors.base import Entry, MailItem, Quarantined, ScopeState
 from connectors.mailparse import parse_message
 from tests.integration.conftest import (
     ImapUser,
@@ -101,8 +101,7 @@ def test_unchanged_poll_is_one_round_trip_and_new_mail_is_cheap(
         "ENABLE",
         "EXAMINE",  # QRESYNC: expunges reported inline, no SEARCH ALL
         "UID SEARCH",
-        "UID FETCH",  # headers + structure
-        "UID FETCH",  # the text part
+        "UID FETCH",  # the whole message: it is small (under WHOLE_BYTES)
     ]
 
 
@@ -143,6 +142,46 @@ def test_items_match_a_full_message_parse(imap_user: ImapUser) -> None:
     bodies = [i.body_text or "" for i in items if isinstance(i, MailItem)]
     assert any("cenník v prílohe" in b for b in bodies)  # the HTML behind an empty text/plain
     connector.close()
+
+
+def test_whole_message_and_structure_routes_read_the_same(imap_user: ImapUser) -> None:
+    """Small mail is read whole in one FETCH; the items equal the BODYSTRUCTURE route's."""
+    from dataclasses import replace
+
+    from connectors.imap.fetch import WHOLE_BYTES, MessageReader
+
+    payloads = sorted(p.read_bytes() for p in DATA.glob("*.eml") if p.stat().st_size)
+    payloads += [
+        message(1, attachment=True),
+        message(2, message_id=None, body="bez Message-ID " * 800),
+        EMPTY_PLAIN_ALTERNATIVE,
+        message(3, body="veľká príloha", attachment=True).replace(
+            b"JVBER", b"JVBER" + b"eHh4" * (WHOLE_BYTES // 4)
+        ),  # over WHOLE_BYTES: the structure route
+        b"\x01 garbage\r\n",
+    ]
+    for raw in payloads:
+        imap_user.append("INBOX", raw)
+    settings = settings_for(Path("."), "sqlite://", [imap_connector(imap_user, since=None)])
+
+    def read(whole: bool) -> tuple[list[Entry], list[str]]:
+        connector = connector_of(settings)
+        if not whole:
+            connector.reader = MessageReader(replace(connector.reader.opts, whole_bytes=0))
+        connector.scopes()
+        with imap_commands() as sent:
+            entries = [e for b in connector.fetch("INBOX", ScopeState(None)) for e in b.entries]
+        connector.close()
+        return entries, [c for c in sent if c == "UID FETCH"]
+
+    (whole, whole_fetches), (structured, structure_fetches) = read(True), read(False)
+    assert whole == structured and len(whole) == len(payloads)
+    big = next(e for e in whole if isinstance(e, MailItem) and e.subject == "Ponuka č. 3")
+    assert [a.content_type for a in big.attachments] == ["application/pdf"]
+    assert big.body_text == "veľká príloha"
+    # whole: 1 FETCH + structure (big, garbage) + text (big) + BODY[] (none: garbage was whole);
+    # structure: structure + text parts (3 groups) + content key sample + quarantine BODY[].
+    assert len(whole_fetches) < len(structure_fetches)
 
 
 def test_malformed_message_is_quarantined_with_its_bytes(
