@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from matching import ExistingLink, LinkDecision, plan_links
 from syncd.store.bulk import insert_rows
+from syncd.store.link_changes import LinkChanges
 from syncd.store.models import Communication, Link, ParticipantRow
 from syncd.store.scope_writes import chunks
 
@@ -151,37 +152,7 @@ def _reconcile_links(session: Session, revisits: list[Revisit], now: datetime) -
             stored.setdefault(cid, []).append(
                 ExistingLink(lid, company, contact, reason, bool(manual), bool(unlinked))
             )
-    creates: list[dict[str, Any]] = []
-    removes: list[int] = []
-    updates: list[dict[str, Any]] = []
+    changes = LinkChanges()
     for r in revisits:
-        for op in plan_links(r.links, stored.get(r.cid, [])):
-            if op.op == "create":
-                creates.append(
-                    {
-                        "communication_id": r.cid,
-                        "company_id": op.company_id,
-                        "contact_id": op.contact_id,
-                        "reason": op.reason,
-                        "explanation": op.explanation,
-                        "manual": False,
-                        "unlinked": False,
-                        "created_at": now,
-                    }
-                )
-            elif op.op == "remove" and op.link_id is not None:
-                removes.append(op.link_id)
-            elif op.op == "update":
-                updates.append(
-                    {"b_id": op.link_id, "b_reason": op.reason, "b_explanation": op.explanation}
-                )
-    for chunk in chunks(removes):
-        session.execute(delete(_LINKS).where(_LINKS.c.id.in_(chunk)))
-    if updates:
-        session.execute(
-            update(_LINKS)
-            .where(_LINKS.c.id == bindparam("b_id"))
-            .values(reason=bindparam("b_reason"), explanation=bindparam("b_explanation")),
-            updates,
-        )
-    insert_rows(session, _LINKS, creates)
+        changes.add(r.cid, plan_links(r.links, stored.get(r.cid, [])), now)
+    changes.write(session)

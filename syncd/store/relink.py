@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, delete, func, insert, null, select, update
+from sqlalchemy import Table, bindparam, func, null, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from matching import (
@@ -45,6 +45,7 @@ from matching import (
     plan_links,
 )
 from syncd.store.crm import driver_rows
+from syncd.store.link_changes import LinkChanges
 from syncd.store.models import Communication, Link, ParticipantRow
 
 _COMM: Table = Communication.__table__  # type: ignore[assignment]
@@ -54,7 +55,6 @@ KINDS = ("email", "meeting")  # notes and calls carry only the links a person ma
 CHUNK = 5000
 PARALLEL_MIN = 100_000  # items; below this, starting helpers costs more than it saves
 AUTO_WORKERS_MAX = 4  # each helper holds a copy of the index (~300 MB at 1M contacts)
-_DELETE_CHUNK = 500  # ids per DELETE ... IN, well under any SQLite variable limit
 _INDEX_TABLES = (
     "contact_by_address",
     "shared_addresses",
@@ -165,9 +165,7 @@ def relink_chunk(
     ``policy`` must have ``auto_create="off"`` (see :func:`relink_all`).
     """
     parts, links = _load(session, lo, rows[-1][0])
-    creates: list[dict[str, Any]] = []
-    removes: list[int] = []
-    updates: list[dict[str, Any]] = []
+    changes = LinkChanges()
     directions: list[dict[str, Any]] = []
     no_parts: list[_Participant] = []
     for cid, direction in rows:
@@ -182,37 +180,8 @@ def relink_chunk(
             stored = []
         elif _unchanged(result.links, stored):
             continue
-        for op in plan_links(result.links, _existing(stored)):
-            if op.op == "create":
-                creates.append(
-                    {
-                        "communication_id": cid,
-                        "company_id": op.company_id,
-                        "contact_id": op.contact_id,
-                        "reason": op.reason,
-                        "explanation": op.explanation,
-                        "manual": False,
-                        "unlinked": False,
-                        "created_at": now,
-                    }
-                )
-            elif op.op == "remove" and op.link_id is not None:
-                removes.append(op.link_id)
-            elif op.op == "update":
-                updates.append(
-                    {"b_id": op.link_id, "b_reason": op.reason, "b_explanation": op.explanation}
-                )
-    for i in range(0, len(removes), _DELETE_CHUNK):
-        session.execute(delete(_LINK).where(_LINK.c.id.in_(removes[i : i + _DELETE_CHUNK])))
-    if updates:
-        session.execute(
-            update(_LINK)
-            .where(_LINK.c.id == bindparam("b_id"))
-            .values(reason=bindparam("b_reason"), explanation=bindparam("b_explanation")),
-            updates,
-        )
-    if creates:
-        session.execute(insert(_LINK), creates)
+        changes.add(cid, plan_links(result.links, _existing(stored)), now)
+    changes.write(session)
     if directions:
         session.execute(
             update(_COMM)
@@ -221,9 +190,9 @@ def relink_chunk(
             directions,
         )
     stats.items += len(rows)
-    stats.created += len(creates)
-    stats.removed += len(removes)
-    stats.updated += len(updates)
+    stats.created += len(changes.creates)
+    stats.removed += len(changes.removes)
+    stats.updated += len(changes.updates)
     stats.direction_changed += len(directions)
 
 
