@@ -86,6 +86,17 @@ def _names(group: str) -> tuple[str, str, str]:
     return (f"oauth2_{group}_env", f"oauth2_{group}_file", f"oauth2_{group}_credential")
 
 
+def save_refresh_token(path: Path, token: str) -> None:
+    """Replace the refresh-token file atomically, readable by its owner only."""
+    tmp = path.with_name(f".{path.name}.new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(token + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def _secret(cfg: ImapConnectorConfig, group: str) -> str | None:
     env, file, credential = (getattr(cfg, n) for n in _names(group))
     if env:

@@ -8,12 +8,14 @@ needs them.
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from connectors.base import Connector
 from connectors.imap import ImapConnector, OAuth2Settings, RetryPolicy
 from syncd.config_base import parse_duration
-from syncd.config_imap import ImapConnectorConfig
+from syncd.config_imap import ImapConnectorConfig, save_refresh_token
 from syncd.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -37,6 +39,12 @@ def build_imap(cfg: ImapConnectorConfig, settings: Settings) -> Connector:
             refresh_token=cfg.oauth2_refresh_token,
             client_secret=cfg.oauth2_client_secret,
             scope=cfg.oauth2_scope,
+            # only a token file can take a rotated token; env and credentials are read-only
+            on_rotate=(
+                partial(save_refresh_token, Path(cfg.oauth2_refresh_token_file))
+                if cfg.oauth2_refresh_token_file
+                else None
+            ),
         )
     return ImapConnector(
         cfg.name,

@@ -43,6 +43,9 @@ class OAuth2Settings:
     client_secret: Callable[[], str | None] | None = None
     scope: str | None = None
     timeout: float = 30.0
+    # Called with a refresh token the endpoint rotated (RFC 6749 6), so it
+    # outlives the process; None keeps it in memory only.
+    on_rotate: Callable[[str], None] | None = None
 
 
 class TokenSource:
@@ -78,8 +81,26 @@ class TokenSource:
             _CACHE[key] = (token, now, now + lifetime)
             if rotated:
                 _ROTATED[key] = rotated
+                self._keep(rotated, token, now, now + lifetime)
         log.info("oauth2_token_refreshed", client_id=self.settings.client_id, expires_in=lifetime)
         return token
+
+    def _keep(self, rotated: str, token: str, now: float, expiry: float) -> None:
+        """Hand a rotated refresh token to ``on_rotate``; the access token stays cached."""
+        keep = self.settings.on_rotate
+        if keep is None:
+            log.warning("oauth2_refresh_token_rotated_in_memory", client_id=self.settings.client_id)
+            return
+        try:
+            keep(rotated)
+        except OSError as exc:  # the old token may still work; say so, don't fail the sync
+            log.error("oauth2_refresh_token_not_saved", client_id=self.settings.client_id,
+                      error=type(exc).__name__)  # fmt: skip
+            return
+        new_key = hashlib.sha256(
+            "\0".join((self.settings.token_url, self.settings.client_id, rotated)).encode()
+        ).hexdigest()
+        _CACHE[new_key] = (token, now, expiry)
 
     def _request(self, refresh: str) -> tuple[str, float, str | None]:
         form = {

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from connectors.imap.oauth import forget_tokens
 from syncd.pipeline import Pipeline, RunReport
 from syncd.store.db import make_engine, session_factory
 from syncd.store.models import Communication, ConnectorRow
@@ -141,6 +142,46 @@ def test_oauth2_login_and_refresh(
     assert report.status == "ok", report.error
     assert provider.token_requests == before + 3
     assert _count(db_url) == 3
+
+
+def test_rotated_refresh_token_is_saved_to_its_file_and_outlives_the_process(
+    imap_user: ImapUser, tmp_path: Path, db_url: str
+) -> None:
+    seed_crm(db_url)
+    provider = imap_user.server.oauth
+    provider.rotate = True
+    try:
+        first = provider.grant(imap_user.name)
+        token_file = tmp_path / "refresh_token"
+        token_file.write_text(first + "\n")
+        secret_file = tmp_path / "client_secret"
+        secret_file.write_text("s3cret\n")
+        imap_user.append("INBOX", message(1))
+        cfg = imap_connector(
+            imap_user,
+            auth="oauth2",
+            password_env=None,
+            oauth2_token_url=f"{provider.url}/token",
+            oauth2_client_id="syncd",
+            oauth2_refresh_token_file=str(token_file),
+            oauth2_client_secret_file=str(secret_file),
+        )
+        _, report = _sync(tmp_path, db_url, cfg)
+        assert report.status == "ok", report.error
+        second = token_file.read_text().strip()
+        assert second != first and second in provider.grants and first not in provider.grants
+        assert token_file.stat().st_mode & 0o777 == 0o600
+        assert not list(tmp_path.glob(".refresh_token*"))  # no temporary file left behind
+
+        forget_tokens()  # a restarted daemon has only the file
+        imap_user.append("INBOX", message(2))
+        _, report = _sync(tmp_path, db_url, cfg)
+        assert report.status == "ok", report.error
+        assert _count(db_url) == 2
+        assert token_file.read_text().strip() not in (first, second)
+    finally:
+        provider.rotate = False
+        forget_tokens()
 
 
 def test_oauth2_revoked_grant_is_auth_failure(

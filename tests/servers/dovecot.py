@@ -82,6 +82,7 @@ class OAuthProvider:
     tokens: dict[str, tuple[str, float]] = field(default_factory=dict)  # access -> user, expiry
     token_requests: int = 0
     introspections: int = 0
+    rotate: bool = False  # each refresh revokes the used refresh token and issues a new one
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -137,7 +138,13 @@ class OAuthProvider:
             return 401, {"error": "invalid_client"}
         access = "at-" + secrets.token_urlsafe(24)
         self.tokens[access] = (user, time.time() + self.expires_in)
-        return 200, {"access_token": access, "token_type": "Bearer", "expires_in": self.expires_in}
+        body: dict[str, object] = {
+            "access_token": access, "token_type": "Bearer", "expires_in": self.expires_in,
+        }  # fmt: skip
+        if self.rotate:
+            del self.grants[form["refresh_token"]]
+            body["refresh_token"] = self.grant(user, client_id, client_secret)
+        return 200, body
 
     def _introspect(self, form: dict[str, str]) -> dict[str, object]:
         self.introspections += 1
