@@ -50,24 +50,8 @@ from syncd.store.models import Communication, Company, CompanyDomain  # noqa: E4
 from tests.servers.radicale import USERS, RadicaleServer  # noqa: E402
 
 DOMAINS = [f"firma{i}.sk" for i in range(40)] + ["acme.cz", "example.ua", "gmail.com"]
-BRATISLAVA = """BEGIN:VTIMEZONE
-TZID:Europe/Bratislava
-BEGIN:DAYLIGHT
-TZOFFSETFROM:+0100
-TZOFFSETTO:+0200
-TZNAME:CEST
-DTSTART:19700329T020000
-RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
-END:DAYLIGHT
-BEGIN:STANDARD
-TZOFFSETFROM:+0200
-TZOFFSETTO:+0100
-TZNAME:CET
-DTSTART:19701025T030000
-RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
-END:STANDARD
-END:VTIMEZONE
-"""
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "ical"
+BRATISLAVA = (DATA / "europe_bratislava.vtimezone").read_text()  # a VTIMEZONE block
 
 
 def meeting(i: int, rng: random.Random, today: datetime, recurring: float) -> str:

@@ -92,6 +92,24 @@ def test_wrong_password_marks_auth_failed_and_stops_retrying(
         assert s.scalar(select(ConnectorRow.status)) == "auth_failed"
 
 
+def _oauth2_connector(
+    imap_user: ImapUser, tmp_path: Path, *, client_secret: bool = True, **extra: object
+) -> dict:
+    """An OAuth2 connector against the test token endpoint (``extra``: the refresh token source)."""
+    if client_secret:
+        secret_file = tmp_path / "client_secret"
+        secret_file.write_text("s3cret\n")
+        extra["oauth2_client_secret_file"] = str(secret_file)
+    return imap_connector(
+        imap_user,
+        auth="oauth2",
+        password_env=None,
+        oauth2_token_url=f"{imap_user.server.oauth.url}/token",
+        oauth2_client_id="syncd",
+        **extra,
+    )
+
+
 @pytest.mark.parametrize("mechanism", ["xoauth2", "oauthbearer"])
 def test_oauth2_login_and_refresh(
     imap_user: ImapUser,
@@ -104,17 +122,11 @@ def test_oauth2_login_and_refresh(
     provider = imap_user.server.oauth
     refresh = provider.grant(imap_user.name)
     monkeypatch.setenv("SYNCD_TEST_REFRESH", refresh)
-    secret_file = tmp_path / "client_secret"
-    secret_file.write_text("s3cret\n")
     imap_user.append("INBOX", message(1))
-    cfg = imap_connector(
+    cfg = _oauth2_connector(
         imap_user,
-        auth="oauth2",
-        password_env=None,
-        oauth2_token_url=f"{provider.url}/token",
-        oauth2_client_id="syncd",
+        tmp_path,
         oauth2_refresh_token_env="SYNCD_TEST_REFRESH",
-        oauth2_client_secret_file=str(secret_file),
         oauth2_mechanism=mechanism,
     )
     before = provider.token_requests
@@ -154,18 +166,8 @@ def test_rotated_refresh_token_is_saved_to_its_file_and_outlives_the_process(
         first = provider.grant(imap_user.name)
         token_file = tmp_path / "refresh_token"
         token_file.write_text(first + "\n")
-        secret_file = tmp_path / "client_secret"
-        secret_file.write_text("s3cret\n")
         imap_user.append("INBOX", message(1))
-        cfg = imap_connector(
-            imap_user,
-            auth="oauth2",
-            password_env=None,
-            oauth2_token_url=f"{provider.url}/token",
-            oauth2_client_id="syncd",
-            oauth2_refresh_token_file=str(token_file),
-            oauth2_client_secret_file=str(secret_file),
-        )
+        cfg = _oauth2_connector(imap_user, tmp_path, oauth2_refresh_token_file=str(token_file))
         _, report = _sync(tmp_path, db_url, cfg)
         assert report.status == "ok", report.error
         second = token_file.read_text().strip()
@@ -187,15 +189,9 @@ def test_rotated_refresh_token_is_saved_to_its_file_and_outlives_the_process(
 def test_oauth2_revoked_grant_is_auth_failure(
     imap_user: ImapUser, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    provider = imap_user.server.oauth
     monkeypatch.setenv("SYNCD_TEST_REFRESH", "rt-revoked")
-    cfg = imap_connector(
-        imap_user,
-        auth="oauth2",
-        password_env=None,
-        oauth2_token_url=f"{provider.url}/token",
-        oauth2_client_id="syncd",
-        oauth2_refresh_token_env="SYNCD_TEST_REFRESH",
+    cfg = _oauth2_connector(
+        imap_user, tmp_path, client_secret=False, oauth2_refresh_token_env="SYNCD_TEST_REFRESH"
     )
     _, report = _sync(tmp_path, db_url, cfg)
     assert report.status == "auth_failed"

@@ -7,30 +7,15 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from connectors.base import MeetingItem, ScopeState
 from connectors.caldav import CaldavConnector
 from tests.integration.caldav.conftest import vcalendar, vevent
 from tests.servers.radicale import USERS, RadicaleServer
 
-BRATISLAVA = """BEGIN:VTIMEZONE
-TZID:Europe/Bratislava
-BEGIN:DAYLIGHT
-TZOFFSETFROM:+0100
-TZOFFSETTO:+0200
-TZNAME:CEST
-DTSTART:19700329T020000
-RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
-END:DAYLIGHT
-BEGIN:STANDARD
-TZOFFSETFROM:+0200
-TZOFFSETTO:+0100
-TZNAME:CET
-DTSTART:19701025T030000
-RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
-END:STANDARD
-END:VTIMEZONE
-"""
+DATA = Path(__file__).resolve().parents[2] / "data" / "ical"
+BRATISLAVA = (DATA / "europe_bratislava.vtimezone").read_text()  # a VTIMEZONE block
 NOON = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
 
 
