@@ -38,6 +38,7 @@ from syncd.registry import build_connector
 from syncd.store import batches, crm, syncstate
 from syncd.store.db import session_factory
 from syncd.store.relink import RelinkStats, relink_all
+from syncd.store.transactions import write_retried
 
 log = structlog.get_logger()
 
@@ -280,7 +281,7 @@ class Pipeline:
         report: RunReport,
         progress: tuple[int, int | None] | None = None,
     ) -> None:
-        with self.sessions.begin() as s:
+        def write(s: Session) -> tuple[batches.BatchStats, int]:
             if not syncstate.try_lease(s, cid, self.owner, self.now(), LEASE_TTL):
                 raise LeaseLost(f"connector {cfg.name} was taken over by another daemon")
             index = self.index(s, fresh=False)
@@ -289,6 +290,7 @@ class Pipeline:
             ignored: list[tuple[MailItem | MeetingItem, str]] = []
             gone = []
             matches: dict[object, MatchResult] = {}
+            dropped = 0
             for entry in batch.entries:
                 if isinstance(entry, Quarantined):
                     quarantined.append(entry)
@@ -311,7 +313,7 @@ class Pipeline:
                     if not match.log and not (
                         self.settings.matching.keep_unmatched and match.drop_reason == NO_MATCH
                     ):
-                        report.dropped += 1
+                        dropped += 1
                         ignored.append((entry, match.drop_reason or "not logged by policy"))
                         continue
                     planned.append(batches.Planned(entry, match, cfg.visibility))
@@ -328,6 +330,12 @@ class Pipeline:
                 progress=progress,
                 now=self.now(),
             )
+            return stats, dropped
+
+        # A race with another daemon (deadlock, a record it created first) rolls
+        # the batch back; it is matched and written again from the start.
+        stats, dropped = write_retried(self.sessions, write)
+        report.dropped += dropped
         if stats.auto_created:
             self._fingerprint = None  # new CRM records: rebuild the index next batch
             self._index_checked = 0.0

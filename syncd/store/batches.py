@@ -203,8 +203,9 @@ def _write_items(
     unique: dict[str, Planned] = {}
     for p in planned:
         unique.setdefault(p.item.dedupe_key, p)
-    # In the connector's order: ids follow it (newest first on a backfill).
-    rows = {k: _comm_row(p, now) for k, p in unique.items()}
+    # In key order: daemons that store overlapping batches (one message in two
+    # mailboxes) then take the rows' locks in the same order and cannot deadlock.
+    rows = {k: _comm_row(unique[k], now) for k in sorted(unique)}
     # Insert first: new items (the usual case) need no lookup. A row that
     # hits the dedupe key is stored already, or was just stored by another
     # daemon; those few are looked up after.
@@ -219,8 +220,8 @@ def _write_items(
     attachments: list[dict[str, Any]] = []
     mails: list[dict[str, Any]] = []
     meetings: list[known_items.Revisit] = []
-    for key, p in unique.items():
-        cid = ids[key]
+    for key in rows:
+        p, cid = unique[key], ids[key]
         if key in inserted:
             stats.created += 1
             participants += _participant_rows(cid, p.item)

@@ -150,10 +150,17 @@ def sync_organisation(
 def create_auto_records(
     session: Session, matches: Iterable[MatchResult], now: datetime
 ) -> AutoCreated:
-    """Create the companies and contacts the matcher proposed, idempotently."""
+    """Create the companies and contacts the matcher proposed, idempotently.
+
+    Sorted, so two daemons creating overlapping records lock them in one
+    order; one that loses a race on a domain or address fails with a unique
+    violation and its batch is written again (``store.transactions``).
+    """
     out = AutoCreated()
     companies = {c.domain: c for m in matches for c in m.new_companies}
     contacts = {c.address: c for m in matches for c in m.new_contacts}
+    companies = {d: companies[d] for d in sorted(companies)}
+    contacts = {a: contacts[a] for a in sorted(contacts)}
     if not companies and not contacts:
         return out
     for domain, proposal in companies.items():

@@ -11,7 +11,7 @@ unchanged costs no write at all, yet counts as updated, as before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -81,7 +81,7 @@ def upgrade_visibility(
             update(_COMM)
             .where(_COMM.c.id == bindparam("b_id"), _COMM.c.visibility.in_(lower))
             .values(subject=bindparam("b_subject"), body=bindparam("b_body"), visibility=target),
-            params,
+            sorted(params, key=_by_id),  # one lock order for all daemons
         )
 
 
@@ -109,7 +109,7 @@ def update_meetings(session: Session, revisits: list[Revisit], now: datetime) ->
             update(_COMM)
             .where(_COMM.c.id == bindparam("b_id"))
             .values({f: bindparam(f) for f in (*MEETING_FIELDS, "updated_at")}),
-            changed,
+            sorted(changed, key=_by_id),
         )
     _replace_participants(session, current)
     _reconcile_links(session, current, now)
@@ -156,3 +156,7 @@ def _reconcile_links(session: Session, revisits: list[Revisit], now: datetime) -
     for r in revisits:
         changes.add(r.cid, plan_links(r.links, stored.get(r.cid, [])), now)
     changes.write(session)
+
+
+def _by_id(params: Mapping[str, Any]) -> int:
+    return int(params["b_id"])
