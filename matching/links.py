@@ -185,29 +185,29 @@ def resolve_raw(rules: Rules, raw: object) -> Raw | None:
             dropped = local in ROBOT_LOCAL_PARTS or local.startswith(ROBOT_PREFIXES)
         if not dropped and rules.blocks:
             dropped = rules.is_blocked(addr, info)
-    found: tuple[tuple[Any, ...], ...] = ()
-    auto = NO_AUTO
-    if not (internal or dropped):
-        found, auto = _links_for(rules, index, addr, info)
-    text: tuple[str, ...] = ()
-    if auto:
-        text = _auto_text(rules.policy.auto_create, addr, info, auto)
-        found += _auto_links(addr, info, auto, text)
-    decisions = tuple(map(_entry, found))
+    if internal or dropped:
+        decided: tuple[tuple[Entry, ...], int, tuple[str, ...]] = ((), NO_AUTO, ())
+    else:
+        decided = _decide(rules, index, addr, info)
     if len(cache) >= ADDRESS_CACHE_SIZE:
         cache.clear()  # a new generation: cheaper than evicting; hot entries return at once
-    hit = cache[raw] = (addr, info, internal, dropped, decisions, auto, text)
+    hit = cache[raw] = (addr, info, internal, dropped, *decided)
     return hit
 
 
-def _links_for(
-    rules: Rules, index: CrmIndex, addr: str, info: Facts
-) -> tuple[tuple[tuple[Any, ...], ...], int]:
-    """The per-participant rules (see :mod:`matching.engine`), minus auto-creation.
+_NONE: tuple[tuple[Entry, ...], int, tuple[str, ...]] = ((), NO_AUTO, ())
 
-    Decisions are plain tuples in ``LinkDecision`` field order.
+
+def _decide(
+    rules: Rules, index: CrmIndex, addr: str, info: Facts
+) -> tuple[tuple[Entry, ...], int, tuple[str, ...]]:
+    """The per-participant rules (see :mod:`matching.engine`): decisions, auto mode, texts.
+
+    Decisions are memo entries: the target key (a company id, ``~contact id``,
+    or for records still to be created (new company domain, new contact
+    address)), the reason's rank and the ``LinkDecision`` fields.
     """
-    out: list[tuple[Any, ...]] = []
+    out: list[Entry] = []
     packed = index.contact_by_address.get(addr)
     if packed is not None:
         shared = index.shared_addresses.get(addr) if index.shared_addresses else None
@@ -216,52 +216,83 @@ def _links_for(
             contact = value & CONTACT_MASK
             company = (value >> CONTACT_BITS) - 1
             why = f"{addr} is contact #{contact} (exact address)"
-            out.append((None, contact, "contact_address", addr, why, None, None))
+            out.append((~contact, 0, (None, contact, "contact_address", addr, why, None, None)))
             if company >= 0:
                 has_company = True
                 why = f"{addr} is contact #{contact} of company #{company}"
-                out.append((company, None, "contact_company", addr, why, None, None))
+                out.append((company, 1, (company, None, "contact_company", addr, why, None, None)))
         if has_company:
-            return tuple(out), NO_AUTO
+            return tuple(out), NO_AUTO, ()
     if info[D_FREEMAIL] or info[D_DISPOSABLE]:
-        return tuple(out), NO_AUTO
+        return (tuple(out), NO_AUTO, ()) if out else _NONE
     companies = info[D_COMPANIES]
     if companies:
-        cd, domain = info[D_COMPANY_DOMAIN], info[D_DOMAIN]
+        for company, why in _domain_texts(rules, info):
+            out.append((company, 2, (company, None, "company_domain", addr, why, None, None)))
+        # never guess which of several companies a new contact belongs to
+        if packed is None and rules.auto_contacts and len(companies) == 1:
+            why = (
+                f"{addr} is not a contact and {info[D_COMPANY_DOMAIN]} is a domain of company "
+                f"#{companies[0]}, so a contact is created (auto_create={rules.policy.auto_create})"
+            )
+            new = (None, None, "auto_created_contact", addr, why, None, addr)
+            out.append(((None, addr), 3, new))
+            return tuple(out), AUTO_CONTACT, (why,)
+        return tuple(out), NO_AUTO, ()
+    if packed is None and info[D_CREATABLE]:
+        reg = info[D_REGISTRABLE]
+        label, company_why = _new_company_texts(rules, reg)
+        contact_why = (
+            f"{addr} is not a contact, so a contact is created at the new company "
+            f'"{label}" for {reg} (auto_create={rules.policy.auto_create})'
+        )
+        company_new = (None, None, "auto_created_company", addr, company_why, reg, None)
+        contact_new = (None, None, "auto_created_contact", addr, contact_why, None, addr)
+        out.append(((reg, None), 3, company_new))
+        out.append(((None, addr), 3, contact_new))
+        return tuple(out), AUTO_COMPANY, (label, company_why, contact_why)
+    return (tuple(out), NO_AUTO, ()) if out else _NONE
+
+
+def _domain_texts(rules: Rules, info: Facts) -> tuple[tuple[int, str], ...]:
+    """(company, explanation) for each company owning the address's domain; per domain."""
+    domain = info[D_DOMAIN]
+    texts: tuple[tuple[int, str], ...] | None = rules.text_cache.get(domain)
+    if texts is None:
+        companies, cd = info[D_COMPANIES], info[D_COMPANY_DOMAIN]
         where = f"{cd} is" if cd == domain else f"{domain} is under {cd},"
         note = (
             f" (also registered on {len(companies) - 1} other companies)"
             if len(companies) > 1
             else ""
         )
-        for company in companies:
-            why = f"{where} a registered domain of company #{company}{note}"
-            out.append((company, None, "company_domain", addr, why, None, None))
-        # never guess which of several companies a new contact belongs to
-        auto = packed is None and rules.auto_contacts and len(companies) == 1
-        return tuple(out), AUTO_CONTACT if auto else NO_AUTO
-    if packed is None and info[D_CREATABLE]:
-        return tuple(out), AUTO_COMPANY
-    return tuple(out), NO_AUTO
+        texts = tuple((c, f"{where} a registered domain of company #{c}{note}") for c in companies)
+        _remember(rules.text_cache, domain, texts)
+    return texts
+
+
+def _new_company_texts(rules: Rules, reg: str) -> tuple[str, str]:
+    """The name and reason of a company auto-created for ``reg``; per domain."""
+    key = "\0" + reg  # no domain starts with NUL: apart from _domain_texts' keys
+    texts: tuple[str, str] | None = rules.text_cache.get(key)
+    if texts is None:
+        label = company_name_from_domain(reg)
+        texts = (
+            label,
+            f"{reg} is no CRM company's domain and not free-mail, disposable or internal, "
+            f'so company "{label}" is created (auto_create={rules.policy.auto_create})',
+        )
+        _remember(rules.text_cache, key, texts)
+    return texts
+
+
+def _remember(cache: dict[str, Any], key: str, value: object) -> None:
+    if len(cache) >= ADDRESS_CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
 
 
 Entry = tuple[object, int, tuple[Any, ...]]  # target key, reason rank, LinkDecision fields
-
-
-def _entry(fields: tuple[Any, ...]) -> Entry:
-    """A decision as the memo holds it, with its target key and rank worked out once.
-
-    Existing records are keyed by an int (company id, or ``~contact id``);
-    records still to be created by (new company domain, new contact address).
-    """
-    company, contact = fields[0], fields[1]
-    if contact is not None:
-        key: object = ~contact
-    elif company is not None:
-        key = company
-    else:
-        key = (fields[5], fields[6])
-    return (key, REASON_RANK[fields[2]], fields)
 
 
 def merge(decisions: dict[object, Entry], new: tuple[Entry, ...]) -> None:
@@ -315,38 +346,6 @@ class LinkCollector:
                 self.new_companies[reg] = _company(reg, label, company_why)
             if addr not in self.new_contacts:
                 self.new_contacts[addr] = _contact(addr, clean_name(name), None, reg, contact_why)
-
-
-def _auto_links(
-    addr: str, info: Facts, auto: int, text: tuple[str, ...]
-) -> tuple[tuple[Any, ...], ...]:
-    """The links to records auto-created for ``addr`` (``LinkDecision`` fields)."""
-    if auto == AUTO_CONTACT:
-        return ((None, None, "auto_created_contact", addr, text[0], None, addr),)
-    reg = info[D_REGISTRABLE]
-    assert reg is not None  # creatable implies a registrable domain
-    return (
-        (None, None, "auto_created_company", addr, text[1], reg, None),
-        (None, None, "auto_created_contact", addr, text[2], None, addr),
-    )
-
-
-def _auto_text(mode: str, addr: str, info: Facts, auto: int) -> tuple[str, ...]:
-    """The reasons auto-created records carry (see :class:`Resolved`)."""
-    if auto == AUTO_CONTACT:
-        return (
-            f"{addr} is not a contact and {info[D_COMPANY_DOMAIN]} is a domain of company "
-            f"#{info[D_COMPANIES][0]}, so a contact is created (auto_create={mode})",
-        )
-    reg = info[D_REGISTRABLE]
-    label = company_name_from_domain(reg or "")
-    return (
-        label,
-        f"{reg} is no CRM company's domain and not free-mail, disposable or internal, "
-        f'so company "{label}" is created (auto_create={mode})',
-        f"{addr} is not a contact, so a contact is created at the new company "
-        f'"{label}" for {reg} (auto_create={mode})',
-    )
 
 
 _contact = fast_new(NewContact)

@@ -116,7 +116,7 @@ class Rules:
     __slots__ = (
         "policy", "index", "freemail", "blocked_addresses", "blocked_domains",
         "block_pattern", "domain_cache", "address_cache", "strip_plus_tags", "provider_rules",
-        "drop_robots", "auto_contacts", "auto_companies", "blocks",
+        "drop_robots", "auto_contacts", "auto_companies", "blocks", "text_cache",
     )  # fmt: skip
 
     def __init__(self, index: CrmIndex, policy: MatchPolicy) -> None:
@@ -152,6 +152,8 @@ class Rules:
         self.auto_companies = policy.auto_create == "contacts_and_companies"
         self.domain_cache: dict[str, Facts] = {}
         self.address_cache: dict[str, Any] = {}  # raw address -> links.Resolved, as a tuple
+        # explanation texts that depend on the domain only (see links._domain_texts)
+        self.text_cache: dict[str, Any] = {}
 
     def domain_info(self, domain: str) -> DomainInfo:
         """Facts about a normalised domain (the readable view)."""
