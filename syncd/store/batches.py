@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
 from connectors.base import MailItem, MeetingItem, Quarantined, SourceRef
@@ -203,9 +203,9 @@ def _write_items(
     unique: dict[str, Planned] = {}
     for p in planned:
         unique.setdefault(p.item.dedupe_key, p)
-    # In key order: daemons that store overlapping batches (one message in two
-    # mailboxes) then take the rows' locks in the same order and cannot deadlock.
-    rows = {k: _comm_row(unique[k], now) for k in sorted(unique)}
+    rows = {k: _comm_row(p, now) for k, p in unique.items()}
+    if session.get_bind().dialect.name == "postgresql":
+        rows = _in_lock_order(session, rows)
     # Insert first: new items (the usual case) need no lookup. A row that
     # hits the dedupe key is stored already, or was just stored by another
     # daemon; those few are looked up after.
@@ -245,6 +245,30 @@ def _write_items(
     stats.updated += known_items.update_meetings(session, meetings, now)
     known_items.upgrade_visibility(session, mails, stored)
     stats.sources_added += _write_sources(session, connector_id, planned, ids, now)
+
+
+def _in_lock_order(session: Session, rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The rows in dedupe-key order, with ids drawn in the connector's order.
+
+    Daemons sharing one PostgreSQL store overlapping batches (one message in
+    two mailboxes, listed in different orders); inserting in key order makes
+    them take the rows' locks in one order, so they cannot deadlock. The ids
+    still follow the connector's order (newest first on a backfill).
+    """
+    ids = (
+        session.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('communications', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": len(rows)},
+        )
+        .scalars()
+        .all()
+    )
+    for row, cid in zip(rows.values(), sorted(ids), strict=True):
+        row["id"] = cid
+    return {k: rows[k] for k in sorted(rows)}
 
 
 def _write_sources(

@@ -67,7 +67,8 @@ def test_a_batch_of_new_mail_is_one_insert_per_table(sessions, crm, engine) -> N
         "INSERT INTO SOURCES",
         "INSERT INTO SYNC_CURSORS",
     ]
-    assert not [s for s in sent if s.startswith("SELECT")]  # new items need no lookup
+    # New items need no lookup (PostgreSQL draws their ids first, see batches._in_lock_order).
+    assert not [s for s in sent if s.startswith("SELECT") and "NEXTVAL" not in s]
     with sessions() as s:
         assert len(s.scalars(select(ParticipantRow)).all()) == 240
         assert len(s.scalars(select(Link)).all()) == 240
@@ -79,7 +80,7 @@ def test_replayed_batch_costs_a_handful_of_statements(sessions, crm, engine) -> 
     with statements(engine) as sent:
         stats = apply(sessions, crm["c1"], items)
     assert stats.created == 0
-    assert len(sent) <= 5, sent  # insert (all skipped), one lookup, sources, cursor
+    assert len(sent) <= 6, sent  # ids, insert (all skipped), one lookup, sources, cursor
 
 
 def test_stored_datetimes_read_back_equal_through_the_orm(sessions, crm) -> None:
