@@ -43,6 +43,12 @@ class Metrics:
         self.created = Counter(
             "syncd_items_created", "Items written by this process", ["connector"], registry=r
         )
+        self.retried = Counter(
+            "syncd_batches_retried",
+            "Batches written again after a race with another daemon (deadlock, duplicate)",
+            ["connector"],
+            registry=r,
+        )
         self.runs = Counter(
             "syncd_sync_runs", "Sync passes by outcome", ["connector", "status"], registry=r
         )
@@ -50,6 +56,8 @@ class Metrics:
     def observe(self, report: RunReport) -> None:
         self.created.labels(report.connector).inc(report.created)
         self.runs.labels(report.connector, report.status).inc()
+        if report.retried:
+            self.retried.labels(report.connector).inc(report.retried)
 
     def refresh(self, status_rows: list[dict[str, Any]]) -> None:
         for row in status_rows:

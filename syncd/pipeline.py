@@ -89,6 +89,7 @@ class RunReport:
     quarantined: int = 0
     gone: int = 0
     dropped: int = 0
+    retried: int = 0  # batches written again after losing a race with another daemon
     scope_errors: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
@@ -334,7 +335,10 @@ class Pipeline:
 
         # A race with another daemon (deadlock, a record it created first) rolls
         # the batch back; it is matched and written again from the start.
-        stats, dropped = write_retried(self.sessions, write)
+        def retried() -> None:
+            report.retried += 1
+
+        stats, dropped = write_retried(self.sessions, write, on_retry=retried)
         report.dropped += dropped
         if stats.auto_created:
             self._fingerprint = None  # new CRM records: rebuild the index next batch

@@ -52,14 +52,26 @@ def _log(state: object) -> None:
 
 
 def write_retried(
-    sessions: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = ATTEMPTS
+    sessions: sessionmaker[Session],
+    work: Callable[[Session], T],
+    *,
+    attempts: int = ATTEMPTS,
+    on_retry: Callable[[], None] | None = None,
 ) -> T:
-    """Run ``work`` in a transaction, again from the start after a transient race."""
+    """Run ``work`` in a transaction, again from the start after a transient race.
+
+    ``on_retry`` is called before each new attempt (for counters)."""
+
+    def before_sleep(state: object) -> None:
+        _log(state)
+        if on_retry is not None:
+            on_retry()
+
     for attempt in Retrying(
         retry=retry_if_exception(is_transient),
         stop=stop_after_attempt(attempts),
         wait=wait_random_exponential(multiplier=0.05, max=2),
-        before_sleep=_log,
+        before_sleep=before_sleep,
         reraise=True,
     ):
         with attempt, sessions.begin() as s:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from syncd.metrics import Metrics
 from syncd.pipeline import RunReport
 from tests.integration.conftest import (
     INTERNAL,
@@ -137,6 +138,14 @@ def test_two_daemons_split_the_mailboxes_and_store_each_message_once(
         spans = sorted((b, e) for name, b, e in held_lease if name == f"box{box}")
         assert spans and all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
     assert {owner for owner, r in runs if r.created} == {"daemon-a", "daemon-b"}
+    metrics = Metrics()
+    for _, r in runs:
+        metrics.observe(r)
+    retried = sum(r.retried for _, r in runs)
+    counted = sum(
+        s.value for m in metrics.retried.collect() for s in m.samples if s.name.endswith("_total")
+    )
+    assert counted == retried  # races lost (if any this run) show in the metrics
 
     (items,) = query(pg_url, "SELECT count(*), count(DISTINCT dedupe_key) FROM communications")
     assert items == (MESSAGES, MESSAGES)
