@@ -38,6 +38,7 @@ from connectors.files._parsing import Parser
 from connectors.mailparse import first, message_ids, split_headers
 from syncd.errors import AuthError, SyncdError
 
+from . import gmail_ids
 from .cursor import parse_remote_id, remote_id
 from .dropbox import dropbox_entry
 from .fetch import MessageReader, ReadOptions
@@ -153,6 +154,7 @@ class ImapConnector:
             partial(Session, self.params), idle_folder, renew_after=idle_renew_after
         )
         self._status: dict[str, dict[bytes, int]] = {}
+        self._gmail = False  # set by scopes(): the server is Gmail (X-GM-EXT-1)
         self._finalizer = weakref.finalize(self, _close_quietly, self.link, self.idle)
 
     # --- Connector ------------------------------------------------------------------
@@ -162,6 +164,7 @@ class ImapConnector:
             "LIST", lambda s: (s.list_folders(), s.has("X-GM-EXT-1"))
         )
         folders = [Folder.from_list(flags, name) for flags, name in listing]
+        self._gmail = bool(gmail)
         chosen = choose_folders(folders, gmail=gmail, include=self.include, exclude=self.exclude)
         self._status = {name: statuses[name] for name in chosen if name in statuses}
         log.info("imap_folders", connector=self.name, folders=len(folders), synced=len(chosen))
@@ -177,6 +180,7 @@ class ImapConnector:
             window_start(self.since, self.now()),
             self.batch_size,
             parse_pool=self.parse_pool,
+            gmail=self._gmail,
         )
         return sync_folder(self.link, self.reader, self.parser, job, state, status)
 
@@ -220,20 +224,23 @@ class ImapConnector:
 
         def listing(s: Session) -> list[RemoteMessage]:
             sel = s.examine(scope)
+            gmail = s.has(gmail_ids.CAPABILITY)
+            items = ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]
+            items += [gmail_ids.FETCH_ITEM] if gmail else []
             uids = s.search(["SINCE", since.date()] if since else ["ALL"])
             out: list[RemoteMessage] = []
             for i in range(0, len(uids), _CHUNK):
                 chunk = uids[i : i + _CHUNK]
-                data = s.fetch(uid_set(chunk), ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+                data = s.fetch(uid_set(chunk), items)
                 for uid in chunk:
                     d = data.get(uid)
                     if d is None:
                         continue
                     raw = next((v for k, v in d.items() if k.startswith(b"BODY[")), b"") or b""
                     ids = message_ids(first(split_headers(bytes(raw))[0], "message-id"))
-                    out.append(
-                        RemoteMessage(remote_id(sel.uidvalidity, uid), ids[0] if ids else None)
-                    )
+                    msgid = gmail_ids.msgid_of(d) if gmail else None
+                    rid = gmail_ids.gm_id(msgid) if msgid else remote_id(sel.uidvalidity, uid)
+                    out.append(RemoteMessage(rid, ids[0] if ids else None))
             return out
 
         return self.link.run(f"list {scope}", listing)
@@ -242,6 +249,12 @@ class ImapConnector:
         """Exactly these messages (gap filling); the stored cursor is left alone."""
         uv = self.link.run(f"EXAMINE {scope}", lambda s: s.examine(scope)).uidvalidity
         uids = sorted({p[1] for rid in remote_ids if (p := parse_remote_id(rid)) and p[0] == uv})
+        wanted = gmail_ids.known_by_msgid(remote_ids)
+        if wanted:  # Gmail ids: their UIDs in this folder now
+            present = self.link.in_folder(
+                scope, uv, lambda s, _: gmail_ids.msgids(s), f"FETCH {scope} X-GM-MSGID"
+            )
+            uids = sorted({*uids, *(u for u, m in present.items() if m in wanted)})
 
         def read(chunk: list[int]) -> list[Entry]:
             return self.link.in_folder(

@@ -45,6 +45,7 @@ from connectors.base import Entry, MailItem, Quarantined, SourceRef, Visibility
 from connectors.files._parsing import Job
 from connectors.mailparse import parse_message
 
+from . import gmail_ids
 from .cursor import remote_id
 from .session import FetchData, Session
 from .structure import Structure, TextPart, walk
@@ -84,9 +85,12 @@ class Fetched:
     texts: dict[int, dict[str, bytes]]
     full: dict[int, bytes]  # dropbox mode: whole messages
     whole: dict[int, bytes] = field(default_factory=dict)  # read whole (first round trip)
+    gm: dict[int, int] = field(default_factory=dict)  # Gmail: UID -> X-GM-MSGID
 
     def source(self, connector: str, uid: int) -> SourceRef:
-        return SourceRef(connector, self.folder, remote_id(self.uv, uid))
+        msgid = self.gm.get(uid)
+        rid = gmail_ids.gm_id(msgid) if msgid is not None else remote_id(self.uv, uid)
+        return SourceRef(connector, self.folder, rid)
 
 
 Runner = Callable[[Callable[[Session], Any]], Any]  # runs an op on a live session, retried
@@ -113,13 +117,16 @@ class MessageReader:
         return self.finish(fetched, parsed, lambda op: op(session))
 
     def collect(self, session: Session, folder: str, uv: int, uids: Sequence[int]) -> Fetched:
-        whole, meta = self._whole(session, uids) if self.whole_max > 0 else ({}, {})
+        extra = [gmail_ids.FETCH_ITEM] if session.has(gmail_ids.CAPABILITY) else []
+        whole, meta = self._whole(session, uids, extra) if self.whole_max > 0 else ({}, {})
         rest = [u for u in uids if u not in meta] if meta else list(uids)
-        structured = session.fetch(uid_set(rest), META_ITEMS) if rest else {}
+        structured = session.fetch(uid_set(rest), META_ITEMS + extra) if rest else {}
         meta.update(structured)
         present = [u for u in uids if u in meta]
         structures = {uid: walk(d.get(b"BODYSTRUCTURE")) for uid, d in structured.items()}
         f = Fetched(folder, uv, present, meta, structures, {}, {}, whole)
+        if extra:
+            f.gm = {u: m for u in present if (m := gmail_ids.msgid_of(meta[u])) is not None}
         small = [
             u for u in present if u in structures and _size(meta[u]) <= self.opts.max_message_size
         ]
@@ -134,10 +141,10 @@ class MessageReader:
         return f
 
     def _whole(
-        self, session: Session, uids: Sequence[int]
+        self, session: Session, uids: Sequence[int], extra: list[str]
     ) -> tuple[dict[int, bytes], dict[int, FetchData]]:
         """Messages that fit in ``whole_max`` bytes, read whole; their size and date."""
-        items = [f"BODY.PEEK[]<0.{self.whole_max}>", "RFC822.SIZE", "INTERNALDATE"]
+        items = [f"BODY.PEEK[]<0.{self.whole_max}>", "RFC822.SIZE", "INTERNALDATE", *extra]
         whole: dict[int, bytes] = {}
         meta: dict[int, FetchData] = {}
         for uid, d in session.fetch(uid_set(list(uids)), items).items():

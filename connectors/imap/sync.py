@@ -14,6 +14,10 @@
 5. Backfill: UIDs in the window (SEARCH SINCE, on INTERNALDATE) below ``lo``,
    newest first, ``lo`` descending per batch; then ``done``.
 
+On Gmail (``gmail_ids``) stored ids are ``gm:<X-GM-MSGID>``: when the
+folder is seen afresh or may have lost messages, one ``UID FETCH 1:*
+(X-GM-MSGID)`` maps them to UIDs, so a UIDVALIDITY change re-reads nothing.
+
 Ids the store already knows are not fetched again (a ``--full`` rescan or a
 resumed backfill costs SEARCH only). Each batch carries the cursor that is
 true once it is stored, so the cursor never passes a UID whose entry was not
@@ -34,6 +38,7 @@ import structlog
 from connectors.base import Batch, Entry, Gone, ScopeState, SourceRef
 from connectors.files._parsing import Job, Parser
 
+from . import gmail_ids
 from .cursor import FolderCursor, parse_remote_id, remote_id
 from .fetch import Fetched, MessageReader
 from .link import Link
@@ -59,6 +64,7 @@ class FolderJob:
     since: date | None
     batch_size: int
     parse_pool: bool = False  # parse big backfills in helper processes
+    gmail: bool = False  # X-GM-EXT-1: remote ids are X-GM-MSGIDs (see gmail_ids)
 
 
 def sync_folder(
@@ -101,12 +107,26 @@ def sync_folder(
 
     known_here: dict[int, str] = {}
     foreign: list[str] = []
+    gm_known = gmail_ids.known_by_msgid(state.known_remote_ids) if job.gmail else {}
     for rid in state.known_remote_ids:
         pair = parse_remote_id(rid)
         if pair is not None and pair[0] == uv:
             known_here[pair[1]] = rid
-        else:
+        elif not (gm_known and gmail_ids.parse_gm_id(rid) is not None):
             foreign.append(rid)
+    # Gmail ids: which UIDs hold stored messages, and which stored ones are gone.
+    stored_uids: dict[int, str] = {}  # UID -> stored gm: id
+    gm_gone: list[str] = []
+    if gm_known and (
+        old is None
+        or old.uv != uv
+        or bool(sel.vanished)
+        or cur.may_have_expunged(sel.exists, uidnext)
+    ):
+        by_uid = link.in_folder(folder, uv, lambda s, _: gmail_ids.msgids(s), "FETCH X-GM-MSGID")
+        stored_uids = {u: gm_known[m] for u, m in by_uid.items() if m in gm_known}
+        held = set(by_uid.values())
+        gm_gone = [rid for m, rid in gm_known.items() if m not in held]
 
     # 3. expunges
     gone_uids: set[int] = set()
@@ -117,13 +137,13 @@ def sync_folder(
             present = set(link.in_folder(folder, uv, lambda s, _: s.search(["ALL"]), "SEARCH ALL"))
             gone_uids = set(known_here) - present
     gone: list[Entry] = []
-    if sel.exists == 0 and (known_here or foreign):
+    if sel.exists == 0 and (known_here or foreign or gm_known):
         # Keep the old reconcile point so the next run looks again.
         log.warning(
             "scope_empty_gone_suppressed",
             connector=job.connector,
             scope=folder,
-            known=len(known_here) + len(foreign),
+            known=len(known_here) + len(foreign) + len(gm_known),
         )
         kept = old if old is not None and old.uv == uv else None
         cur = replace(
@@ -135,6 +155,7 @@ def sync_folder(
     else:
         gone = [Gone(SourceRef(job.connector, folder, rid)) for rid in sorted(foreign)]
         gone += [Gone(SourceRef(job.connector, folder, known_here[u])) for u in sorted(gone_uids)]
+        gone += [Gone(SourceRef(job.connector, folder, rid)) for rid in sorted(gm_gone)]
         cur = replace(cur, next=uidnext, n=sel.exists, ms=sel.highestmodseq)
 
     # 4./5. what to read
@@ -154,7 +175,8 @@ def sync_folder(
             folder, uv, lambda s, _: s.search(["UID", f"1:{lo - 1}", *window]), "SEARCH window"
         )
         back = sorted((u for u in found if u < lo), reverse=True)
-    todo = sum(1 for u in new if u not in known_here) + sum(1 for u in back if u not in known_here)
+    have = known_here.keys() | stored_uids.keys()
+    todo = sum(1 for u in new if u not in have) + sum(1 for u in back if u not in have)
     log.info(
         "imap_folder_plan",
         connector=job.connector,
@@ -182,7 +204,7 @@ def sync_folder(
 
     def fetched() -> Iterator[tuple[tuple[int, Fetched | None], list[Job]]]:
         for n, (_, chunk) in enumerate(steps):
-            wanted = [u for u in chunk if u not in known_here]
+            wanted = [u for u in chunk if u not in have]
             if not wanted:
                 yield (n, None), []
                 continue

@@ -54,6 +54,12 @@ SPECIAL_USE = {
     "Spam": r"\Junk",
     "Kôš": r"\Trash",
     "Koncepty": r"\Drafts",
+    # Gmail's layout, for tests/servers/gmail_dialect.py
+    "[Gmail]/All Mail": r"\All",
+    "[Gmail]/Sent Mail": r"\Sent",
+    "[Gmail]/Drafts": r"\Drafts",
+    "[Gmail]/Spam": r"\Junk",
+    "[Gmail]/Trash": r"\Trash",
 }
 
 
