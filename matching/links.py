@@ -185,10 +185,7 @@ def resolve_raw(rules: Rules, raw: object) -> Raw | None:
             dropped = local in ROBOT_LOCAL_PARTS or local.startswith(ROBOT_PREFIXES)
         if not dropped and rules.blocks:
             dropped = rules.is_blocked(addr, info)
-    if internal or dropped:
-        decided: tuple[tuple[Entry, ...], int, tuple[str, ...]] = ((), NO_AUTO, ())
-    else:
-        decided = _decide(rules, index, addr, info)
+    decided = _NONE if internal or dropped else _decide(rules, index, addr, info)
     if len(cache) >= ADDRESS_CACHE_SIZE:
         cache.clear()  # a new generation: cheaper than evicting; hot entries return at once
     hit = cache[raw] = (addr, info, internal, dropped, *decided)
@@ -196,6 +193,10 @@ def resolve_raw(rules: Rules, raw: object) -> Raw | None:
 
 
 _NONE: tuple[tuple[Entry, ...], int, tuple[str, ...]] = ((), NO_AUTO, ())
+_BY_CONTACT, _CONTACTS_COMPANY, _BY_DOMAIN, _AUTO = (
+    REASON_RANK[r]
+    for r in ("contact_address", "contact_company", "company_domain", "auto_created_contact")
+)
 
 
 def _decide(
@@ -208,6 +209,7 @@ def _decide(
     address)), the reason's rank and the ``LinkDecision`` fields.
     """
     out: list[Entry] = []
+    fields: tuple[Any, ...]
     packed = index.contact_by_address.get(addr)
     if packed is not None:
         shared = index.shared_addresses.get(addr) if index.shared_addresses else None
@@ -216,11 +218,13 @@ def _decide(
             contact = value & CONTACT_MASK
             company = (value >> CONTACT_BITS) - 1
             why = f"{addr} is contact #{contact} (exact address)"
-            out.append((~contact, 0, (None, contact, "contact_address", addr, why, None, None)))
+            fields = (None, contact, "contact_address", addr, why, None, None)
+            out.append((~contact, _BY_CONTACT, fields))
             if company >= 0:
                 has_company = True
                 why = f"{addr} is contact #{contact} of company #{company}"
-                out.append((company, 1, (company, None, "contact_company", addr, why, None, None)))
+                fields = (company, None, "contact_company", addr, why, None, None)
+                out.append((company, _CONTACTS_COMPANY, fields))
         if has_company:
             return tuple(out), NO_AUTO, ()
     if info[D_FREEMAIL] or info[D_DISPOSABLE]:
@@ -228,7 +232,8 @@ def _decide(
     companies = info[D_COMPANIES]
     if companies:
         for company, why in _domain_texts(rules, info):
-            out.append((company, 2, (company, None, "company_domain", addr, why, None, None)))
+            fields = (company, None, "company_domain", addr, why, None, None)
+            out.append((company, _BY_DOMAIN, fields))
         # never guess which of several companies a new contact belongs to
         if packed is None and rules.auto_contacts and len(companies) == 1:
             why = (
@@ -236,7 +241,7 @@ def _decide(
                 f"#{companies[0]}, so a contact is created (auto_create={rules.policy.auto_create})"
             )
             new = (None, None, "auto_created_contact", addr, why, None, addr)
-            out.append(((None, addr), 3, new))
+            out.append(((None, addr), _AUTO, new))
             return tuple(out), AUTO_CONTACT, (why,)
         return tuple(out), NO_AUTO, ()
     if packed is None and info[D_CREATABLE]:
@@ -248,8 +253,8 @@ def _decide(
         )
         company_new = (None, None, "auto_created_company", addr, company_why, reg, None)
         contact_new = (None, None, "auto_created_contact", addr, contact_why, None, addr)
-        out.append(((reg, None), 3, company_new))
-        out.append(((None, addr), 3, contact_new))
+        out.append(((reg, None), _AUTO, company_new))
+        out.append(((None, addr), _AUTO, contact_new))
         return tuple(out), AUTO_COMPANY, (label, company_why, contact_why)
     return (tuple(out), NO_AUTO, ()) if out else _NONE
 
