@@ -231,7 +231,15 @@ def _decide(
         return (tuple(out), NO_AUTO, ()) if out else _NONE
     companies = info[D_COMPANIES]
     if companies:
-        for company, why in _domain_texts(rules, info):
+        cd, domain = info[D_COMPANY_DOMAIN], info[D_DOMAIN]
+        where = f"{cd} is" if cd == domain else f"{domain} is under {cd},"
+        note = (
+            f" (also registered on {len(companies) - 1} other companies)"
+            if len(companies) > 1
+            else ""
+        )
+        for company in companies:
+            why = f"{where} a registered domain of company #{company}{note}"
             fields = (company, None, "company_domain", addr, why, None, None)
             out.append((company, _BY_DOMAIN, fields))
         # never guess which of several companies a new contact belongs to
@@ -259,27 +267,9 @@ def _decide(
     return (tuple(out), NO_AUTO, ()) if out else _NONE
 
 
-def _domain_texts(rules: Rules, info: Facts) -> tuple[tuple[int, str], ...]:
-    """(company, explanation) for each company owning the address's domain; per domain."""
-    domain = info[D_DOMAIN]
-    texts: tuple[tuple[int, str], ...] | None = rules.text_cache.get(domain)
-    if texts is None:
-        companies, cd = info[D_COMPANIES], info[D_COMPANY_DOMAIN]
-        where = f"{cd} is" if cd == domain else f"{domain} is under {cd},"
-        note = (
-            f" (also registered on {len(companies) - 1} other companies)"
-            if len(companies) > 1
-            else ""
-        )
-        texts = tuple((c, f"{where} a registered domain of company #{c}{note}") for c in companies)
-        _remember(rules.text_cache, domain, texts)
-    return texts
-
-
 def _new_company_texts(rules: Rules, reg: str) -> tuple[str, str]:
     """The name and reason of a company auto-created for ``reg``; per domain."""
-    key = "\0" + reg  # no domain starts with NUL: apart from _domain_texts' keys
-    texts: tuple[str, str] | None = rules.text_cache.get(key)
+    texts: tuple[str, str] | None = rules.text_cache.get(reg)
     if texts is None:
         label = company_name_from_domain(reg)
         texts = (
@@ -287,7 +277,7 @@ def _new_company_texts(rules: Rules, reg: str) -> tuple[str, str]:
             f"{reg} is no CRM company's domain and not free-mail, disposable or internal, "
             f'so company "{label}" is created (auto_create={rules.policy.auto_create})',
         )
-        _remember(rules.text_cache, key, texts)
+        _remember(rules.text_cache, reg, texts)
     return texts
 
 

@@ -152,7 +152,7 @@ class Rules:
         self.auto_companies = policy.auto_create == "contacts_and_companies"
         self.domain_cache: dict[str, Facts] = {}
         self.address_cache: dict[str, Any] = {}  # raw address -> links.Resolved, as a tuple
-        # explanation texts that depend on the domain only (see links._domain_texts)
+        # a new company's name and reason, per registrable domain (links._new_company_texts)
         self.text_cache: dict[str, Any] = {}
 
     def domain_info(self, domain: str) -> DomainInfo:
