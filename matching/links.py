@@ -277,14 +277,10 @@ def _new_company_texts(rules: Rules, reg: str) -> tuple[str, str]:
             f"{reg} is no CRM company's domain and not free-mail, disposable or internal, "
             f'so company "{label}" is created (auto_create={rules.policy.auto_create})',
         )
-        _remember(rules.text_cache, reg, texts)
+        if len(rules.text_cache) >= ADDRESS_CACHE_SIZE:
+            rules.text_cache.clear()
+        rules.text_cache[reg] = texts
     return texts
-
-
-def _remember(cache: dict[str, Any], key: str, value: object) -> None:
-    if len(cache) >= ADDRESS_CACHE_SIZE:
-        cache.clear()
-    cache[key] = value
 
 
 Entry = tuple[object, int, tuple[Any, ...]]  # target key, reason rank, LinkDecision fields

@@ -13,10 +13,12 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from connectors.base import Verifiable
+from syncd.config import Settings
 from tests.integration.conftest import (
     ImapUser,
     connector_of,
@@ -58,6 +60,16 @@ def _fill(user: ImapUser) -> None:
     user.append("[Gmail]/Spam", message(4, subject="Výhra!"))
 
 
+def _gmail_pipeline(
+    user: ImapUser, proxy: GmailDialectProxy, tmp_path: Path, db_url: str
+) -> tuple[Settings, Any]:
+    """A CRM, Gmail's mail (``_fill``) and a pipeline syncing it through ``proxy``."""
+    seed_crm(db_url)
+    _fill(user)
+    settings = settings_for(tmp_path, db_url, [_cfg(user, proxy)])
+    return settings, make_pipeline(settings, db_url)
+
+
 def _sources(db_url: str) -> dict[str, str | None]:
     return {r: g for r, g in query(db_url, "SELECT remote_id, gone_at FROM sources")}
 
@@ -65,9 +77,7 @@ def _sources(db_url: str) -> dict[str, str | None]:
 def test_all_mail_only_keyed_by_x_gm_msgid(
     imap_user: ImapUser, gmail: GmailDialectProxy, tmp_path: Path, db_url: str
 ) -> None:
-    seed_crm(db_url)
-    _fill(imap_user)
-    pipeline = make_pipeline(settings_for(tmp_path, db_url, [_cfg(imap_user, gmail)]), db_url)
+    _, pipeline = _gmail_pipeline(imap_user, gmail, tmp_path, db_url)
     report = pipeline.sync("imap")
     assert report.status == "ok", report.error
     assert report.created == 4  # each message once, the spam not at all
@@ -108,9 +118,7 @@ def _rebuild(user: ImapUser, folder: str, *, drop: int = 0) -> None:
 def test_uidvalidity_change_reads_no_message_again(
     imap_user: ImapUser, gmail: GmailDialectProxy, tmp_path: Path, db_url: str
 ) -> None:
-    seed_crm(db_url)
-    _fill(imap_user)
-    pipeline = make_pipeline(settings_for(tmp_path, db_url, [_cfg(imap_user, gmail)]), db_url)
+    _, pipeline = _gmail_pipeline(imap_user, gmail, tmp_path, db_url)
     assert pipeline.sync("imap").created == 4
     before = _sources(db_url)
     (cursor,) = query(db_url, "SELECT value FROM sync_cursors")
@@ -139,10 +147,7 @@ def test_uidvalidity_change_reads_no_message_again(
 def test_verify_fills_a_gap_by_gmail_id(
     imap_user: ImapUser, gmail: GmailDialectProxy, tmp_path: Path, db_url: str
 ) -> None:
-    seed_crm(db_url)
-    _fill(imap_user)
-    settings = settings_for(tmp_path, db_url, [_cfg(imap_user, gmail)])
-    pipeline = make_pipeline(settings, db_url)
+    settings, pipeline = _gmail_pipeline(imap_user, gmail, tmp_path, db_url)
     assert pipeline.sync("imap").created == 4
     ((lost, cid),) = query(
         db_url,
