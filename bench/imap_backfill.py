@@ -50,7 +50,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 import syncd.pipeline  # noqa: E402
 from bench.mailgen import generate_maildir_items  # noqa: E402
-from connectors.base import ScopeState  # noqa: E402
+from connectors.base import ScopeState, Visibility  # noqa: E402
 from connectors.imap import connector as imap_connector  # noqa: E402
 from connectors.imap import fetch as imap_fetch  # noqa: E402
 from connectors.mailparse import parse_message  # noqa: E402
@@ -222,7 +222,13 @@ def settings(
 
 
 def backfill(
-    url: str, server: DovecotServer, user: str, n: int, *, pool: bool, visibility: str = "full"
+    url: str,
+    server: DovecotServer,
+    user: str,
+    n: int,
+    *,
+    pool: bool,
+    visibility: Visibility = "full",
 ) -> dict[str, float]:
     """One backfill; ``pool``: parse in ``cores - 1`` helper processes, else inline."""
     database(url)
@@ -490,7 +496,7 @@ def main() -> None:
         pool_default = (os.cpu_count() or 1) >= imap_connector.POOL_MIN_CORES
         # Full visibility is the hardest case; "subject" (the product's default) fetches
         # header + BODYSTRUCTURE and parses headers only.
-        targets: list[tuple[str, Any, bool, str]] = [
+        targets: list[tuple[str, Any, bool, Visibility]] = [
             ("SQLite", sqlite("a.sqlite"), pool_default, "full"),
             ("SQLite", sqlite("b.sqlite"), not pool_default, "full"),
             ("SQLite", sqlite("c.sqlite"), pool_default, "subject"),
