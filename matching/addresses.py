@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from matching.header import decode_encoded_words, parse_address_header
 
@@ -40,6 +40,7 @@ __all__ = [
     "iter_parent_domains",
     "normalise_address",
     "normalise_domain",
+    "normalise_parts",
     "normalise_with",
     "parse_address_header",
     "registrable_domain",
@@ -47,15 +48,15 @@ __all__ = [
     "split_address",
 ]
 
-_DOMAIN_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-_"
-_DOMAIN_SET = frozenset(_DOMAIN_CHARS)
-_ATEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~."
-_SPECIALS = frozenset('()<>[]:;@\\,"')
-_IDN_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
-_GMAIL = frozenset({"gmail.com", "googlemail.com"})
+_DOMAIN_CHARS: Final = "abcdefghijklmnopqrstuvwxyz0123456789.-_"
+_DOMAIN_SET: Final = frozenset(_DOMAIN_CHARS)
+_ATEXT: Final = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~."
+_SPECIALS: Final = frozenset('()<>[]:;@\\,"')
+_IDN_DOTS: Final = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+_GMAIL: Final = frozenset({"gmail.com", "googlemail.com"})
 
 
-def normalise_address(addr: str, policy: MatchPolicy | None = None) -> str | None:
+def normalise_address(addr: object, policy: MatchPolicy | None = None) -> str | None:
     """The canonical form of an addr-spec, or None if it is not a matchable address."""
     if policy is None:
         return normalise_with(addr, True, True)
@@ -68,31 +69,49 @@ def split_address(address: str) -> tuple[str, str]:
     return local, domain
 
 
-def normalise_with(addr: str, strip_plus: bool, provider_rules: bool) -> str | None:
-    """:func:`normalise_address` with the two policy switches spelled out (the hot path)."""
-    if type(addr) is not str:
+def normalise_with(addr: object, strip_plus: bool, provider_rules: bool) -> str | None:
+    """:func:`normalise_address` with the two policy switches spelled out."""
+    parts = normalise_parts(addr, strip_plus, provider_rules)
+    return None if parts is None else parts[0]
+
+
+def normalise_parts(addr: object, strip_plus: bool, provider_rules: bool) -> tuple[str, str] | None:
+    """(normalised address, its domain) or None: the hot path.
+
+    Returns the memoised domain object, whose hash is already computed, so
+    the caller's domain lookups need no new string.
+    """
+    if type(addr) is not str or not isinstance(addr, str):  # the second narrows for mypy
         return None
-    local, at, raw_domain = addr.rpartition("@")
-    if not local or not at:
-        return _normalise_slow(addr, strip_plus, provider_rules)
+    at = addr.rfind("@")
+    if at <= 0:
+        return _slow_parts(addr, strip_plus, provider_rules)
+    local = addr[:at]
+    raw_domain = addr[at + 1 :]
     domain = _DOMAIN_MEMO.get(raw_domain) or _domain_part(raw_domain)
     if domain is None or not local.isascii():
-        return _normalise_slow(addr, strip_plus, provider_rules)
+        return _slow_parts(addr, strip_plus, provider_rules)
     low = local.lower()
     # Fast validity check for the usual jana.novak / jana_novak / j-novak local parts.
     if not (
         low.isalnum() or low.replace(".", "").replace("-", "").replace("_", "").isalnum()
     ) and low.strip(_ATEXT):
-        return _normalise_slow(addr, strip_plus, provider_rules)
+        return _slow_parts(addr, strip_plus, provider_rules)
     if strip_plus and "+" in low:
         head = low.partition("+")[0]
         if head:
             low = head
     if provider_rules and domain in _GMAIL:
-        return _gmail(low)
+        gmail = _gmail(low)
+        return None if gmail is None else (gmail, "gmail.com")
     if low == local and domain == raw_domain:
-        return addr  # already normalised: no new string
-    return f"{low}@{domain}"
+        return addr, domain  # already normalised: no new string
+    return f"{low}@{domain}", domain
+
+
+def _slow_parts(addr: str, strip_plus: bool, provider_rules: bool) -> tuple[str, str] | None:
+    result = _normalise_slow(addr, strip_plus, provider_rules)
+    return None if result is None else (result, result[result.rfind("@") + 1 :])
 
 
 def _gmail(local: str) -> str | None:
@@ -180,8 +199,8 @@ def _fold(text: str) -> str:
     return text
 
 
-_DOMAIN_MEMO: dict[str, str | None] = {}
-_DOMAIN_MEMO_SIZE = 1 << 18  # every domain of a 200,000-company CRM
+_DOMAIN_MEMO: Final[dict[str, str | None]] = {}
+_DOMAIN_MEMO_SIZE: Final = 1 << 18  # every domain of a 200,000-company CRM
 
 
 def _domain_part(raw: str) -> str | None:
@@ -248,7 +267,7 @@ def _from_ace(label: str) -> str | None:
     return decoded
 
 
-def normalise_domain(text: str) -> str | None:
+def normalise_domain(text: object) -> str | None:
     """A domain as admins type it (``@Acme.sk``, ``https://www.acme.sk/``) in canonical form."""
     if not isinstance(text, str):
         return None

@@ -116,7 +116,7 @@ class Rules:
     __slots__ = (
         "policy", "index", "freemail", "blocked_addresses", "blocked_domains",
         "block_pattern", "domain_cache", "address_cache", "strip_plus_tags", "provider_rules",
-        "drop_robots", "auto_contacts", "auto_companies", "blocks", "text_cache",
+        "drop_robots", "auto_contacts", "auto_companies", "blocks", "text_cache", "hot",
     )  # fmt: skip
 
     def __init__(self, index: CrmIndex, policy: MatchPolicy) -> None:
@@ -154,6 +154,7 @@ class Rules:
         self.address_cache: dict[str, Any] = {}  # raw address -> links.Resolved, as a tuple
         # a new company's name and reason, per registrable domain (links._new_company_texts)
         self.text_cache: dict[str, Any] = {}
+        self.hot: Any = None  # these tables as typed attributes (matching.participants)
 
     def domain_info(self, domain: str) -> DomainInfo:
         """Facts about a normalised domain (the readable view)."""
