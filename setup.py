@@ -9,6 +9,7 @@ compiling (no C compiler, debugging, or measuring the difference).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from setuptools import setup
 
@@ -17,6 +18,10 @@ HOT_PATH = ["matching/addresses.py", "matching/participants.py"]
 
 def _ext_modules() -> list[object]:
     if os.environ.get("SYNCD_PURE_PYTHON", "") not in ("", "0"):
+        # an editable install left the extensions beside the sources; they would win
+        here = Path(__file__).resolve().parent
+        for stale in [*here.glob("matching/*.so"), *here.glob("matching_hot__mypyc*.so")]:
+            stale.unlink()
         return []
     from mypyc.build import mypycify
 
