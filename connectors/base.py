@@ -8,19 +8,66 @@ batch, and identity-based dedupe keys make the replay harmless.
 
 Connectors never touch the database; what they need to know about the store
 (the remote ids already stored for a scope) is handed to them as plain data.
+
+Items cross process boundaries (parser and IMAP reader processes) by the
+hundred thousand, so they pickle as their class and field values
+(``_pickled_by_values``): a frozen slotted dataclass otherwise pickles its
+state as a dict and restores it field by field through ``dataclasses.fields``,
+which made unpickling cost more than parsing headers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, make_dataclass
 from datetime import datetime
-from typing import Literal, Protocol, runtime_checkable
+from operator import attrgetter
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+
+T = TypeVar("T")
+
+
+_TWINS: dict[type, Any] = {}
+
+
+def _rebuild(cls: type[T], values: tuple[Any, ...]) -> T:
+    obj = _TWINS[cls](*values)
+    if obj.__class__ is not cls:
+        obj.__class__ = cls
+    return obj
+
+
+def _pickled_by_values(cls: type[T]) -> type[T]:
+    """Pickle instances as their field values; rebuilt through a mutable twin class.
+
+    The twin is a plain slotted class with the same slot layout, so its
+    ``__init__`` stores fields directly; the object is then re-tagged as
+    ``cls`` (CPython allows it between layout-compatible classes). A frozen
+    dataclass's own ``__init__`` pays an ``object.__setattr__`` call per field.
+    """
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    get = attrgetter(*names)
+    one = len(names) == 1
+    _TWINS[cls] = make_dataclass(f"_{cls.__name__}Twin", names, slots=True, eq=False, repr=False)
+    probe = tuple(f"{n}-probe" for n in names)
+    try:
+        if _rebuild(cls, probe) != cls(*probe):  # pragma: no cover - layout drift
+            raise TypeError("twin differs")
+    except TypeError:  # pragma: no cover - not CPython, or an incompatible layout
+        _TWINS[cls] = cls
+
+    def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
+        return _rebuild, (cls, (get(self),) if one else get(self))
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    return cls
+
 
 Role = Literal["from", "sender", "reply_to", "to", "cc", "bcc", "organizer", "attendee"]
 Visibility = Literal["metadata", "subject", "full"]
 
 
+@_pickled_by_values
 @dataclass(frozen=True, slots=True)
 class SourceRef:
     """Where an item was seen: connector name, scope (folder/calendar), remote id."""
@@ -30,6 +77,7 @@ class SourceRef:
     remote_id: str
 
 
+@_pickled_by_values
 @dataclass(frozen=True, slots=True)
 class Participant:
     """One address on an item. ``address`` is lower-cased addr-spec; may be ''."""
@@ -40,6 +88,7 @@ class Participant:
     response: str | None = None  # iCalendar PARTSTAT for meetings
 
 
+@_pickled_by_values
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """Attachment metadata only; syncd never stores attachment bodies."""
@@ -50,6 +99,7 @@ class Attachment:
     sha256: str | None
 
 
+@_pickled_by_values
 @dataclass(frozen=True, slots=True)
 class MailItem:
     """A normalised email message."""
@@ -72,6 +122,7 @@ class MailItem:
     kind: Literal["email"] = "email"
 
 
+@_pickled_by_values
 @dataclass(frozen=True, slots=True)
 class MeetingItem:
     """A normalised calendar event occurrence (one per UID + RECURRENCE-ID)."""
@@ -96,6 +147,7 @@ class MeetingItem:
     kind: Literal["meeting"] = "meeting"
 
 
+@_pickled_by_values
 @dataclass(frozen=True, slots=True)
 class Quarantined:
     """Something that could not be read: kept raw, with the reason."""
@@ -105,6 +157,7 @@ class Quarantined:
     raw: bytes = field(repr=False)
 
 
+@_pickled_by_values
 @dataclass(frozen=True, slots=True)
 class Gone:
     """The remote id no longer exists at the source (server confirmed)."""

@@ -14,15 +14,12 @@ than parsing inline.
 ``Parser.stats`` counts where the jobs were parsed and how long the caller
 waited, for logs and the benchmarks.
 
-The pool uses the ``forkserver`` start method where available: forking a
-daemon that runs threads (scheduler, web UI) can deadlock a child. Like
-``spawn``, it imports the main module in workers, so entry scripts need the
-usual ``if __name__ == "__main__":`` guard.
+The pool uses the ``forkserver`` start method where available
+(:mod:`connectors.workers`).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import time
@@ -58,6 +55,7 @@ class Job:
     raw: bytes | None = None
     fallback_date: datetime | None = None
     maildir_unique: str | None = None  # to find the file again after a flag rename
+    size: int | None = None  # the source's own size of the message (IMAP RFC822.SIZE)
 
 
 def parse_jobs(
@@ -90,6 +88,7 @@ def parse_jobs(
                 fallback_date=job.fallback_date,
                 attachment_digests=digests,
                 keep_raw=keep_raw,
+                size=job.size,
             )
         )
     return out
@@ -272,8 +271,6 @@ class Parser:
 
 
 def _context() -> BaseContext | None:
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return None
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["connectors.files._parsing"])
-    return ctx
+    from connectors.workers import context
+
+    return context()

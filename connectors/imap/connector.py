@@ -46,6 +46,7 @@ from .folders import Folder, choose_folders
 from .idle import IdleWatcher
 from .link import Link, RetryPolicy
 from .oauth import OAuth2Settings, TokenSource
+from .reader_process import reader_count
 from .session import ImapParams, Security, Session
 from .sync import FolderJob, sync_folder, window_start
 from .wire import uid_set
@@ -141,6 +142,8 @@ class ImapConnector:
         # (``sync`` decides per folder whether a backfill is big enough to be worth it).
         cores = workers if workers is not None else (os.cpu_count() or 1)
         self.parse_pool = cores >= POOL_MIN_CORES
+        # Big backfills are fetched and parsed by reader processes on the other cores.
+        self.readers = reader_count(cores)
         self.parser = Parser(
             visibility,
             workers=max(1, cores - 1),
@@ -180,6 +183,7 @@ class ImapConnector:
             window_start(self.since, self.now()),
             self.batch_size,
             parse_pool=self.parse_pool,
+            readers=self.readers,
             gmail=self._gmail,
         )
         return sync_folder(self.link, self.reader, self.parser, job, state, status)

@@ -2,15 +2,16 @@
 
 Round trips per batch of UIDs:
 
-1. at ``full`` visibility, ``UID FETCH (BODY.PEEK[]<0.65536> RFC822.SIZE
-   INTERNALDATE)``: a message that fits (most mail) arrives whole, in one
-   response that costs the server and our response parser less than its
-   BODYSTRUCTURE would, and is parsed like a file copy. Only the rest (the
+1. ``UID FETCH (BODY.PEEK[]<0.65536> RFC822.SIZE INTERNALDATE)``: a message
+   that fits (most mail) arrives whole, in one response that costs the server
+   and our response parser less than its BODYSTRUCTURE would (measured: a
+   BODYSTRUCTURE response costs our parser more than the whole message it
+   describes), and is parsed like a file copy, at every visibility: below
+   ``full`` only its headers and MIME skeleton are read. Only the rest (the
    ones with big attachments) take the structure route below, so at most
    64 KiB per big message is read in vain;
 2. ``UID FETCH (BODY.PEEK[HEADER] BODYSTRUCTURE RFC822.SIZE INTERNALDATE)``
-   for the rest, or for all of them below ``full`` (RFC 3501 6.4.5; PEEK
-   leaves \\Seen alone);
+   for the rest (RFC 3501 6.4.5; PEEK leaves \\Seen alone);
 3. at ``full`` visibility, ``BODY.PEEK[<section>]`` for the text part(s) the
    BODYSTRUCTURE names, one FETCH per distinct section list (a few);
 4. rarely: ``BODY.PEEK[TEXT]<0.8192>`` for mail without a Message-ID (its
@@ -52,7 +53,7 @@ from .structure import Structure, TextPart, walk
 from .wire import uid_set
 
 META_ITEMS = ["BODY.PEEK[HEADER]", "BODYSTRUCTURE", "RFC822.SIZE", "INTERNALDATE"]
-WHOLE_BYTES = 64 * 1024  # full visibility: messages up to this size are read whole
+WHOLE_BYTES = 64 * 1024  # messages up to this size are read whole
 SAMPLE_BYTES = 8192  # 4 KiB after CRLF -> LF, as mailparse hashes
 _HEADER = b"BODY[HEADER]"
 _PARTIAL = b"BODY[]<0>"
@@ -107,7 +108,7 @@ class MessageReader:
     def __init__(self, opts: ReadOptions) -> None:
         self.opts = opts
         self.text_cap = max(256 * 1024, opts.max_body_chars * 8)
-        whole = opts.visibility == "full" and opts.dropbox is None
+        whole = opts.dropbox is None
         self.whole_max = min(opts.whole_bytes, opts.max_message_size) if whole else 0
 
     def read(self, session: Session, folder: str, uv: int, uids: Sequence[int]) -> list[Entry]:
@@ -165,6 +166,7 @@ class MessageReader:
                 source=f.source(self.opts.connector, uid),
                 raw=f.whole.get(uid) or self._raw(f.meta[uid], f.structures[uid], f.texts.get(uid)),
                 fallback_date=_internaldate(f.meta[uid]),
+                size=_size(f.meta[uid]),
             )
             for uid in f.uids
         ]
@@ -241,7 +243,10 @@ class MessageReader:
     def _parse_one(self, f: Fetched, uid: int) -> Entry:
         raw = self._raw(f.meta[uid], f.structures[uid], f.texts.get(uid))
         job = Job(
-            f.source(self.opts.connector, uid), raw=raw, fallback_date=_internaldate(f.meta[uid])
+            f.source(self.opts.connector, uid),
+            raw=raw,
+            fallback_date=_internaldate(f.meta[uid]),
+            size=_size(f.meta[uid]),
         )
         return _parse_job(job, self.opts)
 
@@ -249,7 +254,7 @@ class MessageReader:
         if not isinstance(entry, MailItem):
             return entry
         if uid in f.whole:  # parsed with attachment_digests=False: already structure-like
-            return replace(entry, size=_size(f.meta[uid]), raw=None)
+            return entry  # with RFC822.SIZE as its size (the job's), and no raw bytes
         return replace(
             entry, attachments=f.structures[uid].attachments, size=_size(f.meta[uid]), raw=None
         )
@@ -323,6 +328,7 @@ def _parse_job(job: Job, opts: ReadOptions) -> Entry:
         fallback_date=job.fallback_date,
         attachment_digests=False,
         keep_raw=False,
+        size=job.size,
     )
 
 

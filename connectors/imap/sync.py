@@ -42,6 +42,7 @@ from . import gmail_ids
 from .cursor import FolderCursor, parse_remote_id, remote_id
 from .fetch import Fetched, MessageReader
 from .link import Link
+from .reader_process import ReaderFailed, ReaderPool
 from .session import Session
 
 T = TypeVar("T")
@@ -55,6 +56,9 @@ log = structlog.get_logger()
 # mail, a poll) is parsed inline, where a process start-up and pickling would
 # cost more than they save.
 POOL_MIN_MESSAGES = 1000
+# Reader processes (``reader_process``) pay a process start and a login each; a
+# backfill this big amortises them many times over.
+READERS_MIN_MESSAGES = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,7 @@ class FolderJob:
     batch_size: int
     parse_pool: bool = False  # parse big backfills in helper processes
     gmail: bool = False  # X-GM-EXT-1: remote ids are X-GM-MSGIDs (see gmail_ids)
+    readers: int = 0  # reader processes for a big backfill (0: read in this process)
 
 
 def sync_folder(
@@ -193,28 +198,61 @@ def sync_folder(
         emitted = cur.dump()
         yield Batch(folder, tuple(gone[i : i + job.batch_size]), emitted, total_hint=todo)
 
-    # Chunks are fetched in this thread; with a parser pool, parsing runs one chunk
-    # ahead, so the next chunk is parsed while the runtime stores this one.
+    # Chunks are fetched in this thread (parsed one chunk ahead in a parser pool where
+    # cores allow), or, for a big backfill, fetched and parsed by reader processes.
     steps = [("new", new[i : i + job.batch_size]) for i in range(0, len(new), job.batch_size)]
     steps += [("back", back[i : i + job.batch_size]) for i in range(0, len(back), job.batch_size)]
     last_new = sum(1 for phase, _ in steps if phase == "new") - 1
+    wanted = [[u for u in chunk if u not in have] for _, chunk in steps]
 
     def run(op: Callable[[Session], T]) -> T:
         return link.in_folder(folder, uv, lambda s, _: op(s), f"FETCH {folder}")
 
-    def fetched() -> Iterator[tuple[tuple[int, Fetched | None], list[Job]]]:
-        for n, (_, chunk) in enumerate(steps):
-            wanted = [u for u in chunk if u not in have]
-            if not wanted:
-                yield (n, None), []
-                continue
-            f = run(partial(reader.collect, folder=folder, uv=uv, uids=wanted))
-            yield (n, f), reader.jobs(f)
+    def inline(start: int) -> Iterator[tuple[int, list[Entry]]]:
+        def fetched() -> Iterator[tuple[tuple[int, Fetched | None], list[Job]]]:
+            for n in range(start, len(steps)):
+                if not wanted[n]:
+                    yield (n, None), []
+                    continue
+                f = run(partial(reader.collect, folder=folder, uv=uv, uids=wanted[n]))
+                yield (n, f), reader.jobs(f)
 
-    parallel = job.parse_pool and todo >= POOL_MIN_MESSAGES and reader.opts.dropbox is None
-    for (n, f), parsed in parser.run(fetched(), parallel=parallel):
+        parallel = job.parse_pool and todo >= POOL_MIN_MESSAGES and reader.opts.dropbox is None
+        for (n, f), parsed in parser.run(fetched(), parallel=parallel):
+            yield n, reader.finish(f, parsed, run) if f is not None else []
+
+    def read_all() -> Iterator[tuple[int, list[Entry]]]:
+        start = 0
+        if job.readers > 0 and todo >= READERS_MIN_MESSAGES and reader.opts.dropbox is None:
+            try:
+                pool = ReaderPool(
+                    link.params, reader.opts, folder, uv, list(enumerate(wanted)), job.readers
+                )
+            except Exception as exc:  # noqa: BLE001 - no helper: read inline as always
+                log.warning("imap_readers_unavailable", connector=job.connector, error=str(exc))
+            else:
+                log.info(
+                    "imap_readers", connector=job.connector, scope=folder, processes=job.readers
+                )
+                try:
+                    for n, entries in pool.results():
+                        yield n, entries
+                        start = n + 1
+                except ReaderFailed as exc:
+                    start = exc.chunk
+                    log.warning(
+                        "imap_reader_failed",
+                        connector=job.connector,
+                        scope=folder,
+                        chunk=exc.chunk,
+                        error=exc.reason,
+                    )
+                finally:
+                    pool.close()
+        yield from inline(start)
+
+    for n, entries in read_all():
         phase, chunk = steps[n]
-        entries = reader.finish(f, parsed, run) if f is not None else []
         if phase == "new":
             cur = replace(cur, hi=new_hi if n == last_new else chunk[-1])
         else:

@@ -76,6 +76,7 @@ def parse_message(
     fallback_date: datetime | None = None,
     attachment_digests: bool = True,
     keep_raw: bool = True,
+    size: int | None = None,
 ) -> MailItem | Quarantined:
     """Parse one message; never raises for bad input (it is quarantined instead).
 
@@ -87,13 +88,22 @@ def parse_message(
     does (estimated size, no sha256; see ``estimated_size``). ``keep_raw=False``
     leaves ``MailItem.raw`` empty (a quarantined message always keeps its bytes),
     so a parser process does not send every message back to its caller.
+    ``size`` is the message's size where the source knows it (IMAP RFC822.SIZE);
+    by default the length of ``raw``.
     """
     if visibility not in _VISIBILITIES:
         raise ValueError(f"unknown visibility {visibility!r}")
     raw = bytes(raw)
     try:
         return _parse(
-            raw, source, visibility, max_body_chars, fallback_date, attachment_digests, keep_raw
+            raw,
+            source,
+            visibility,
+            max_body_chars,
+            fallback_date,
+            attachment_digests,
+            keep_raw,
+            len(raw) if size is None else size,
         )
     except ParseError as exc:
         return Quarantined(source=source, reason=str(exc), raw=raw)
@@ -117,6 +127,7 @@ def _parse(
     fallback_date: datetime | None,
     digests: bool = True,
     keep_raw: bool = True,
+    size: int = 0,
 ) -> MailItem:
     if not raw.strip():
         raise ParseError("empty message")
@@ -157,7 +168,7 @@ def _parse(
         list_id=_list_id(headers),
         precedence=_lower(headers, "precedence"),
         auto_submitted=_auto_submitted(headers),
-        size=len(raw),
+        size=size,
         raw=raw if keep_raw else None,
     )
 

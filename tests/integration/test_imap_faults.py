@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.imap import sync
 from tests.integration.conftest import (
     ImapUser,
     imap_connector,
@@ -118,9 +119,17 @@ class CuttingProxy:
         self.listener.close()
 
 
+@pytest.mark.parametrize("workers", [1, 2], ids=["inline", "readers"])
 def test_random_connection_cuts_end_with_exactly_the_servers_messages(
-    imap_user: ImapUser, tmp_path: Path, db_url: str
+    imap_user: ImapUser,
+    tmp_path: Path,
+    db_url: str,
+    workers: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """With ``readers``, reader processes read the backfill and the caller takes over
+    whenever a cut ends them (``connectors.imap.reader_process``)."""
+    monkeypatch.setattr(sync, "READERS_MIN_MESSAGES", 10)
     seed_crm(db_url)
     imap_user.create("Sent")
     subjects = set()
@@ -147,7 +156,8 @@ def test_random_connection_cuts_end_with_exactly_the_servers_messages(
     )
     try:
         cfg = imap_connector(imap_user, port=proxy.port, timeout="5s")
-        pipeline = make_pipeline(settings_for(tmp_path, db_url, [cfg], batch_size=3), db_url)
+        settings = settings_for(tmp_path, db_url, [cfg], batch_size=3, sync={"workers": workers})
+        pipeline = make_pipeline(settings, db_url)
         statuses = []
         for _ in range(100):  # the daemon's loop: sync again until a run completes
             report = pipeline.sync("imap")

@@ -144,7 +144,10 @@ def test_items_match_a_full_message_parse(imap_user: ImapUser) -> None:
     connector.close()
 
 
-def test_whole_message_and_structure_routes_read_the_same(imap_user: ImapUser) -> None:
+@pytest.mark.parametrize("visibility", ["full", "subject", "metadata"])
+def test_whole_message_and_structure_routes_read_the_same(
+    imap_user: ImapUser, visibility: str
+) -> None:
     """Small mail is read whole in one FETCH; the items equal the BODYSTRUCTURE route's."""
     from dataclasses import replace
 
@@ -162,7 +165,9 @@ def test_whole_message_and_structure_routes_read_the_same(imap_user: ImapUser) -
     ]
     for raw in payloads:
         imap_user.append("INBOX", raw)
-    settings = settings_for(Path("."), "sqlite://", [imap_connector(imap_user, since=None)])
+    settings = settings_for(
+        Path("."), "sqlite://", [imap_connector(imap_user, since=None, visibility=visibility)]
+    )
 
     def read(whole: bool) -> tuple[list[Entry], list[str]]:
         connector = connector_of(settings)
@@ -176,11 +181,16 @@ def test_whole_message_and_structure_routes_read_the_same(imap_user: ImapUser) -
 
     (whole, whole_fetches), (structured, structure_fetches) = read(True), read(False)
     assert whole == structured and len(whole) == len(payloads)
-    big = next(e for e in whole if isinstance(e, MailItem) and e.subject == "Ponuka č. 3")
+    big = next(
+        e for e in whole if isinstance(e, MailItem) and e.attachments and e.size > WHOLE_BYTES
+    )
     assert [a.content_type for a in big.attachments] == ["application/pdf"]
-    assert big.body_text == "veľká príloha"
-    # whole: 1 FETCH + structure (big, garbage) + text (big) + BODY[] (none: garbage was whole);
-    # structure: structure + text parts (3 groups) + content key sample + quarantine BODY[].
+    assert big.subject == ("Ponuka č. 3" if visibility != "metadata" else None)
+    assert big.body_text == ("veľká príloha" if visibility == "full" else None)
+    # full, whole: 1 FETCH + structure (big, garbage) + text (big) + BODY[] (none: garbage was
+    # whole); structure: structure + text parts (3 groups) + content key sample + quarantine
+    # BODY[]. Below full no text parts are fetched, but the structure route still needs its
+    # content key sample and quarantine bytes.
     assert len(whole_fetches) < len(structure_fetches)
 
 

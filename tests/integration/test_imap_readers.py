@@ -1,0 +1,162 @@
+"""Big backfills read by helper processes (``connectors.imap.reader_process``), real Dovecot.
+
+The readers fetch and parse; the caller stores in chunk order. These tests
+check that a backfill read that way stores exactly what reading inline
+stores, with the same cursors, and that a reader that dies or loses its
+connection hands over to the caller without losing or doubling a message.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+from connectors.base import Batch, MailItem, ScopeState
+from connectors.imap import reader_process, sync
+from tests.integration.conftest import (
+    ImapUser,
+    connector_of,
+    imap_connector,
+    make_pipeline,
+    message,
+    query,
+    seed_crm,
+    settings_for,
+)
+
+pytestmark = pytest.mark.integration
+COUNT = 40
+
+
+@pytest.fixture()
+def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Readers for any backfill of 10 or more messages (the default is 1,000)."""
+    monkeypatch.setattr(sync, "READERS_MIN_MESSAGES", 10)
+
+
+def _fill(user: ImapUser) -> None:
+    for i in range(COUNT):
+        raw = message(
+            i,
+            subject=f"Objednávka {i:02d}",
+            attachment=i % 4 == 0,
+            message_id=None if i % 9 == 0 else True,
+            body=f"Dobrý deň, v prílohe je objednávka č. {i}.\n" * (1 + i % 3),
+        )
+        user.append("INBOX", raw)
+    user.append("INBOX", b"\x01 not mail at all\r\n")  # quarantined, in a reader too
+
+
+def _batches(user: ImapUser, workers: int, visibility: str = "full") -> list[Batch]:
+    cfg = imap_connector(user, since=None, visibility=visibility)
+    settings = settings_for(Path("."), "sqlite://", [cfg], batch_size=7, sync={"workers": workers})
+    connector = connector_of(settings)
+    try:
+        connector.scopes()
+        return list(connector.fetch("INBOX", ScopeState(None)))
+    finally:
+        connector.close()
+
+
+@pytest.mark.parametrize("visibility", ["full", "subject"])
+def test_readers_yield_the_batches_inline_reading_yields(
+    imap_user: ImapUser, small_threshold: None, visibility: str
+) -> None:
+    _fill(imap_user)
+    inline = _batches(imap_user, workers=1, visibility=visibility)
+    with capture_logs() as logs:
+        helped = _batches(imap_user, workers=2, visibility=visibility)
+    assert [e["event"] for e in logs if e["event"].startswith("imap_reader")] == ["imap_readers"]
+    assert helped == inline  # same entries, same order, same cursor after each batch
+    entries = [e for b in helped for e in b.entries]
+    assert len(entries) == COUNT + 1
+    assert sum(isinstance(e, MailItem) for e in entries) == COUNT
+    assert all(e.raw is None for e in entries if isinstance(e, MailItem))
+
+
+def _killing_first_reader(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Kill the readers as soon as the caller has its first chunk; returns the chunks seen."""
+    seen: list[int] = []
+    results = reader_process.ReaderPool.results
+
+    def results_then_kill(self: Any) -> Iterator[tuple[int, list[Any]]]:
+        for n, entries in results(self):
+            seen.append(n)
+            if len(seen) == 1:
+                for proc in self._procs:
+                    proc.kill()
+                    proc.join(5)
+            yield n, entries
+
+    monkeypatch.setattr(reader_process.ReaderPool, "results", results_then_kill)
+    return seen
+
+
+def test_a_reader_killed_midway_hands_over_to_the_caller(
+    imap_user: ImapUser,
+    tmp_path: Path,
+    db_url: str,
+    small_threshold: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed_crm(db_url)
+    _fill(imap_user)
+    seen = _killing_first_reader(monkeypatch)
+    cfg = imap_connector(imap_user, since=None)
+    settings = settings_for(tmp_path, db_url, [cfg], batch_size=7, sync={"workers": 2})
+    pipeline = make_pipeline(settings, db_url)
+    with capture_logs() as logs:
+        report = pipeline.sync("imap")
+    assert report.status == "ok", report.error
+    failed = [e for e in logs if e["event"] == "imap_reader_failed"]
+    assert len(failed) == 1 and failed[0]["chunk"] > 0
+    assert seen[0] == 0 and len(seen) <= failed[0]["chunk"]
+    subjects = [s for (s,) in query(db_url, "SELECT subject FROM communications")]
+    assert sorted(subjects) == sorted(f"Objednávka {i:02d}" for i in range(COUNT))
+    assert query(db_url, "SELECT count(*) FROM quarantine")[0][0] == 1
+    live = query(db_url, "SELECT remote_id FROM sources WHERE gone_at IS NULL")
+    assert len(live) == COUNT
+    again = pipeline.sync("imap")
+    assert again.status == "ok" and again.created == 0 and again.quarantined == 0
+
+
+def test_readers_log_in_with_the_callers_oauth2_token(
+    imap_user: ImapUser,
+    tmp_path: Path,
+    db_url: str,
+    small_threshold: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reader gets the caller's access token; the provider is asked for one token only."""
+    seed_crm(db_url)
+    _fill(imap_user)
+    provider = imap_user.server.oauth
+    monkeypatch.setenv("SYNCD_TEST_REFRESH", provider.grant(imap_user.name))
+    secret = tmp_path / "client_secret"
+    secret.write_text("s3cret\n")
+    cfg = imap_connector(
+        imap_user,
+        since=None,
+        auth="oauth2",
+        password_env=None,
+        oauth2_token_url=f"{provider.url}/token",
+        oauth2_client_id="syncd",
+        oauth2_client_secret_file=str(secret),
+        oauth2_refresh_token_env="SYNCD_TEST_REFRESH",
+    )
+    before = provider.token_requests
+    pipeline = make_pipeline(
+        settings_for(tmp_path, db_url, [cfg], batch_size=7, sync={"workers": 2}), db_url
+    )
+    with capture_logs() as logs:
+        started = time.monotonic()
+        report = pipeline.sync("imap")
+    assert report.status == "ok", report.error
+    assert report.created == COUNT and time.monotonic() - started < 60
+    assert [e["event"] for e in logs if e["event"].startswith("imap_reader")] == ["imap_readers"]
+    assert provider.token_requests == before + 1
