@@ -27,10 +27,18 @@ def context() -> BaseContext | None:
 
 
 def warm_up() -> None:
-    """Start the fork server now, so the first helper does not wait for its imports."""
+    """Start the fork server now, so the first helper does not wait for its imports.
+
+    Returns once the server has imported ``PRELOAD``: a no-op helper is forked
+    from it and joined.
+    """
     ctx = context()
     if ctx is None:
         return
-    from multiprocessing import forkserver
+    proc = ctx.Process(target=_noop, name="syncd-warm-up", daemon=True)  # type: ignore[attr-defined]
+    proc.start()
+    proc.join()
 
-    forkserver.ensure_running()  # idempotent, and locked against concurrent starts
+
+def _noop() -> None:
+    """A helper that does nothing (``warm_up``)."""

@@ -142,7 +142,7 @@ class ImapConnector:
         # (``sync`` decides per folder whether a backfill is big enough to be worth it).
         cores = workers if workers is not None else (os.cpu_count() or 1)
         self.parse_pool = cores >= POOL_MIN_CORES
-        # Big backfills are fetched and parsed by reader processes on the other cores.
+        # Big backfills are fetched and parsed by reader processes (one per core).
         self.readers = reader_count(cores)
         self.parser = Parser(
             visibility,
