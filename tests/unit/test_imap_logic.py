@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from imapclient.datetime_util import parse_to_datetime
 from imapclient.response_parser import parse_fetch_response
 
 from connectors.imap import ImapConnector
@@ -16,7 +18,7 @@ from connectors.imap.folders import Folder, choose_folders
 from connectors.imap.oauth import OAuth2Settings, TokenSource, forget_tokens
 from connectors.imap.session import _response_key
 from connectors.imap.structure import walk
-from connectors.imap.wire import parse_uid_set, uid_set
+from connectors.imap.wire import _internaldate, parse_uid_set, uid_set
 from syncd.config import Settings, parse_settings
 from syncd.errors import ConfigError
 from syncd.registry import build_connector
@@ -232,6 +234,26 @@ def test_fast_fetch_parser_matches_imapclient() -> None:
     assert walk(mine[40][b"BODYSTRUCTURE"]).attachments[0].name == 'q"uote.pdf'
     with pytest.raises(ValueError):
         parse_fetch([b"1 (UID 2 BODY[HEADER] {3}"])  # literal announced but missing
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b" 6-Dec-2026 23:30:13 +0100", datetime(2026, 12, 6, 22, 30, 13, tzinfo=UTC)),
+        (b"16-Dec-2026 23:30:13 -0530", datetime(2026, 12, 17, 5, 0, 13, tzinfo=UTC)),
+        (b"06-Jan-2027 00:00:00 +0000", datetime(2027, 1, 6, tzinfo=UTC)),
+        (b"6-Dec-2026 23:30:13 +0100", datetime(2026, 12, 6, 22, 30, 13, tzinfo=UTC)),  # lax
+        (b"31-Feb-2026 10:00:00 +0000", None),
+        (b" 6-Xyz-2026 23:30:13 +0100", None),
+        (b" 6-Dec-2026 23:30:13 +2400", None),  # imapclient's parser lets this one through
+        (b"garbage", None),
+    ],
+)
+def test_internaldate_read_fast_and_checked(raw: bytes, expected: datetime | None) -> None:
+    got = _internaldate(raw)
+    assert got == expected
+    if got is not None:
+        assert got.utcoffset() == parse_to_datetime(raw, normalise=False).utcoffset()
 
 
 def test_list_extended_data_is_skipped() -> None:
