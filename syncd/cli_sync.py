@@ -23,7 +23,7 @@ def sync(obj: Context, once: bool, full: bool, name: str | None) -> None:
         raise click.UsageError("use `syncd sync --once [NAME]`, or `syncd run` for the daemon loop")
     with render.progress() as progress:
         pipeline = obj.pipeline(progress)
-        pipeline.warm_up_helpers()
+        pipeline.warm_up()
         reports = [pipeline.sync(name, full=full)] if name else pipeline.sync_all(full=full)
     render.reports(reports)
     if any(r.status not in ("ok", "leased") for r in reports):
@@ -53,7 +53,7 @@ def run(obj: Context, interval: str | None, metrics_listen: str | None, passes: 
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     pipeline = obj.pipeline()
-    pipeline.warm_up_helpers()
+    pipeline.warm_up()
     listen = metrics_listen or obj.settings.sync.metrics_listen
     metrics = None
     if listen:

@@ -2,7 +2,7 @@
 
 Round trips per batch of UIDs:
 
-1. ``UID FETCH (BODY.PEEK[]<0.65536> RFC822.SIZE INTERNALDATE)``: a message
+1. ``UID FETCH (BODY.PEEK[]<0.65536>)``: a message
    that fits (most mail) arrives whole, in one response that costs the server
    and our response parser less than its BODYSTRUCTURE would (measured: a
    BODYSTRUCTURE response costs our parser more than the whole message it
@@ -44,7 +44,7 @@ from typing import Any
 
 from connectors.base import Entry, MailItem, Quarantined, SourceRef, Visibility
 from connectors.files._parsing import Job
-from connectors.mailparse import parse_message
+from connectors.mailparse import EPOCH, parse_message
 
 from . import gmail_ids
 from .cursor import remote_id
@@ -144,15 +144,18 @@ class MessageReader:
     def _whole(
         self, session: Session, uids: Sequence[int], extra: list[str]
     ) -> tuple[dict[int, bytes], dict[int, FetchData]]:
-        """Messages that fit in ``whole_max`` bytes, read whole; their size and date."""
-        items = [f"BODY.PEEK[]<0.{self.whole_max}>", "RFC822.SIZE", "INTERNALDATE", *extra]
+        """Messages shorter than ``whole_max`` bytes, read whole (their length is their size).
+
+        No RFC822.SIZE or INTERNALDATE: the two cost the server and our parser a
+        sixth of the FETCH, and INTERNALDATE matters only for mail without a
+        usable Date or Received (``_fix_dates`` asks for those few).
+        """
+        items = [f"BODY.PEEK[]<0.{self.whole_max}>", *extra]
         whole: dict[int, bytes] = {}
         meta: dict[int, FetchData] = {}
         for uid, d in session.fetch(uid_set(list(uids)), items).items():
             data = d.pop(_PARTIAL, None) or d.pop(b"BODY[]", None)  # origin omitted by some
-            # Shorter than asked, or exactly RFC822.SIZE: all of it. (Some servers'
-            # RFC822.SIZE is only an estimate, so the length is what counts.)
-            if data and (len(data) < self.whole_max or len(data) == _size(d)):
+            if data and len(data) < self.whole_max:  # shorter than asked: all of it
                 whole[uid] = bytes(data)
                 meta[uid] = d
         return whole, meta
@@ -166,7 +169,7 @@ class MessageReader:
                 source=f.source(self.opts.connector, uid),
                 raw=f.whole.get(uid) or self._raw(f.meta[uid], f.structures[uid], f.texts.get(uid)),
                 fallback_date=_internaldate(f.meta[uid]),
-                size=_size(f.meta[uid]),
+                size=_size(f.meta[uid]) or len(f.whole.get(uid, b"")),
             )
             for uid in f.uids
         ]
@@ -194,9 +197,27 @@ class MessageReader:
             for uid, parts in more.items():
                 f.texts[uid] = {**f.texts.get(uid, {}), **parts}
                 entries[uid] = self._complete(f, uid, self._parse_one(f, uid))
+        self._fix_dates(run, f, entries)
         self._fix_content_keys(run, f, entries)
         self._quarantine_raw(run, f, entries)
         return [entries[uid] for uid in f.uids]
+
+    def _fix_dates(self, run: Runner, f: Fetched, entries: dict[int, Entry]) -> None:
+        """Mail read whole without a usable Date or Received: parsed again with INTERNALDATE."""
+        need = [
+            u
+            for u, e in entries.items()
+            if u in f.whole and isinstance(e, MailItem) and e.occurred_at == EPOCH
+        ]
+        if not need:
+            return
+        data = run(lambda s: s.fetch(uid_set(need), ["INTERNALDATE"]))
+        for uid in need:
+            when = _internaldate(data.get(uid, {}))
+            if when is not None:
+                raw = f.whole[uid]
+                job = Job(entries[uid].source, raw=raw, fallback_date=when, size=len(raw))
+                entries[uid] = _parse_job(job, self.opts)
 
     # --- text parts ----------------------------------------------------------------
 
@@ -254,7 +275,7 @@ class MessageReader:
         if not isinstance(entry, MailItem):
             return entry
         if uid in f.whole:  # parsed with attachment_digests=False: already structure-like
-            return entry  # with RFC822.SIZE as its size (the job's), and no raw bytes
+            return entry  # its length as its size (the job's), and no raw bytes
         return replace(
             entry, attachments=f.structures[uid].attachments, size=_size(f.meta[uid]), raw=None
         )

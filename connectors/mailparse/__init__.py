@@ -43,6 +43,7 @@ from ._mime import collect, estimated_size, split_multipart
 
 # The building blocks other connectors (IMAP BODYSTRUCTURE, dropbox forwards) share.
 __all__ = [
+    "EPOCH",
     "Headers",
     "b64decode",
     "decode_text",

@@ -351,3 +351,25 @@ def test_messages_over_max_size_keep_metadata_only(
     names = [n for (n,) in query(db_url, "SELECT name FROM attachments")]
     assert names == ["ponuka_2.pdf"]
     assert sent.count("UID FETCH") == 2  # headers+structure for both, the text of one
+
+
+def test_mail_without_a_date_takes_internaldate_in_one_extra_fetch(imap_user: ImapUser) -> None:
+    """Whole messages are fetched without INTERNALDATE; only undated ones ask for it."""
+    when = datetime(2026, 11, 3, 8, 15, 0, tzinfo=UTC)
+    undated = message(1).replace(b"Date: ", b"X-Old-Date: ")
+    assert b"\r\nDate:" not in undated and b"Received:" not in undated
+    imap_user.append("INBOX", undated, when=when)
+    imap_user.append("INBOX", message(2), when=when)
+    settings = settings_for(Path("."), "sqlite://", [imap_connector(imap_user, since=None)])
+    connector = connector_of(settings)
+    connector.scopes()
+    with imap_commands() as sent:
+        items = [e for b in connector.fetch("INBOX", ScopeState(None)) for e in b.entries]
+    connector.close()
+    assert [type(i) for i in items] == [MailItem, MailItem]
+    second, first = items  # newest first
+    assert isinstance(first, MailItem) and isinstance(second, MailItem)
+    assert ".m1@" in (first.message_id or "") and ".m2@" in (second.message_id or "")
+    assert first.occurred_at == when  # INTERNALDATE, the only date this message has
+    assert second.occurred_at != when and second.occurred_at.year > 1970  # its Date header
+    assert sent.count("UID FETCH") == 2  # the messages whole, then INTERNALDATE of one
