@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from functools import partial
@@ -111,6 +112,8 @@ class ReaderPool:
 
             ctx = multiprocessing.get_context()
         self.chunks = list(chunks)
+        self.cpu_seconds = 0.0  # CPU time the readers reported when they finished
+        self._finished = False
         self._pipes: list[Connection] = []
         self._procs: list[Any] = []
         count = max(1, min(processes, len(self.chunks)))
@@ -148,6 +151,12 @@ class ReaderPool:
                 raise ReaderFailed(n, message[2])
             else:
                 raise ReaderFailed(n, f"unexpected message {message[0]!r}")
+        for pipe in self._pipes:  # each reader ends with its CPU time (logs, benchmarks)
+            with contextlib.suppress(EOFError, OSError):
+                message = pipe.recv()
+                if message[0] == "done":
+                    self.cpu_seconds += message[1]
+        self._finished = True
 
     def close(self) -> None:
         """End the readers (finished or not) and release their pipes."""
@@ -155,6 +164,8 @@ class ReaderPool:
             with contextlib.suppress(OSError):
                 pipe.close()
         for proc in self._procs:
+            if self._finished:
+                proc.join(_JOIN_SECONDS)  # it sent everything and is logging out
             if proc.is_alive():
                 proc.terminate()
         for proc in self._procs:
@@ -189,6 +200,7 @@ def _child_main(
                 out.send(("failed", n, _reason(exc)))
                 return
             out.send(("ok", n, entries))
+        out.send(("done", time.process_time()))
     except (BrokenPipeError, EOFError, OSError):
         return  # the caller is gone or closed the pipe: nothing left to do
     finally:

@@ -249,6 +249,12 @@ def sync_folder(
                     )
                 finally:
                     pool.close()
+                    log.info(
+                        "imap_readers_finished",
+                        connector=job.connector,
+                        scope=folder,
+                        cpu_s=round(pool.cpu_seconds, 2),
+                    )
         yield from inline(start)
 
     for n, entries in read_all():

@@ -71,12 +71,16 @@ def test_readers_yield_the_batches_inline_reading_yields(
     inline = _batches(imap_user, workers=1, visibility=visibility)
     with capture_logs() as logs:
         helped = _batches(imap_user, workers=2, visibility=visibility)
-    assert [e["event"] for e in logs if e["event"].startswith("imap_reader")] == ["imap_readers"]
+    assert _reader_events(logs) == ["imap_readers", "imap_readers_finished"]
     assert helped == inline  # same entries, same order, same cursor after each batch
     entries = [e for b in helped for e in b.entries]
     assert len(entries) == COUNT + 1
     assert sum(isinstance(e, MailItem) for e in entries) == COUNT
     assert all(e.raw is None for e in entries if isinstance(e, MailItem))
+
+
+def _reader_events(logs: list[dict[str, Any]]) -> list[str]:
+    return [e["event"] for e in logs if e["event"].startswith("imap_reader")]
 
 
 def _killing_first_reader(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -158,5 +162,5 @@ def test_readers_log_in_with_the_callers_oauth2_token(
         report = pipeline.sync("imap")
     assert report.status == "ok", report.error
     assert report.created == COUNT and time.monotonic() - started < 60
-    assert [e["event"] for e in logs if e["event"].startswith("imap_reader")] == ["imap_readers"]
+    assert _reader_events(logs) == ["imap_readers", "imap_readers_finished"]
     assert provider.token_requests == before + 1
