@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -57,6 +58,34 @@ class ReaderFailed(SyncdError):
         super().__init__(f"reader process stopped at chunk {chunk}: {reason}")
         self.chunk = chunk
         self.reason = reason
+
+
+class ReadersBusy(SyncdError):
+    """Other backfills of this daemon hold every reader slot; read inline instead."""
+
+
+# Reader processes across all of this daemon's connectors: several mailboxes
+# backfilling at once share the machine's cores instead of each taking them all.
+_slots_lock = threading.Lock()
+_slots_free: int | None = None
+
+
+def _take_slots(wanted: int) -> int:
+    """Up to ``wanted`` reader slots (none when all are taken)."""
+    global _slots_free
+    with _slots_lock:
+        if _slots_free is None:
+            _slots_free = max(2, reader_count(None))
+        got = max(0, min(wanted, _slots_free))
+        _slots_free -= got
+        return got
+
+
+def _release_slots(count: int) -> None:
+    global _slots_free
+    with _slots_lock:
+        if _slots_free is not None:
+            _slots_free += count
 
 
 class _Secret:
@@ -116,7 +145,10 @@ class ReaderPool:
         self._finished = False
         self._pipes: list[Connection] = []
         self._procs: list[Any] = []
-        count = max(1, min(processes, len(self.chunks)))
+        self._held = _take_slots(min(processes, len(self.chunks)))
+        if not self._held:
+            raise ReadersBusy("every reader process slot is in use by other backfills")
+        count = self.processes = self._held
         child = reader_params(params)
         try:
             for i in range(count):
@@ -174,6 +206,8 @@ class ReaderPool:
                 proc.kill()
                 proc.join(_JOIN_SECONDS)
         self._pipes, self._procs = [], []
+        _release_slots(self._held)
+        self._held = 0
 
 
 def _child_main(

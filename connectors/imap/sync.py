@@ -42,7 +42,7 @@ from . import gmail_ids
 from .cursor import FolderCursor, parse_remote_id, remote_id
 from .fetch import Fetched, MessageReader
 from .link import Link
-from .reader_process import ReaderFailed, ReaderPool
+from .reader_process import ReaderFailed, ReaderPool, ReadersBusy
 from .session import Session
 
 T = TypeVar("T")
@@ -228,11 +228,13 @@ def sync_folder(
                 pool = ReaderPool(
                     link.params, reader.opts, folder, uv, list(enumerate(wanted)), job.readers
                 )
+            except ReadersBusy:
+                log.info("imap_readers_busy", connector=job.connector, scope=folder)
             except Exception as exc:  # noqa: BLE001 - no helper: read inline as always
                 log.warning("imap_readers_unavailable", connector=job.connector, error=str(exc))
             else:
                 log.info(
-                    "imap_readers", connector=job.connector, scope=folder, processes=job.readers
+                    "imap_readers", connector=job.connector, scope=folder, processes=pool.processes
                 )
                 try:
                     for n, entries in pool.results():

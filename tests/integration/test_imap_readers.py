@@ -79,6 +79,23 @@ def test_readers_yield_the_batches_inline_reading_yields(
     assert all(e.raw is None for e in entries if isinstance(e, MailItem))
 
 
+def test_backfills_share_the_reader_slots(imap_user: ImapUser, small_threshold: None) -> None:
+    """With every slot held by other backfills, a backfill reads inline, the same batches."""
+    _fill(imap_user)
+    inline = _batches(imap_user, workers=1)
+    held = reader_process._take_slots(1000)
+    try:
+        with capture_logs() as logs:
+            busy = _batches(imap_user, workers=2)
+    finally:
+        reader_process._release_slots(held)
+    assert _reader_events(logs) == ["imap_readers_busy"]
+    assert busy == inline
+    with capture_logs() as logs:  # the slots are free again
+        assert _batches(imap_user, workers=2) == inline
+    assert _reader_events(logs) == ["imap_readers", "imap_readers_finished"]
+
+
 def _reader_events(logs: list[dict[str, Any]]) -> list[str]:
     return [e["event"] for e in logs if e["event"].startswith("imap_reader")]
 
