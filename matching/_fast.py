@@ -2,11 +2,14 @@
 
 On CPython 3.11 a frozen dataclass's ``__init__`` sets each field through
 ``object.__setattr__`` and costs ~1.7 µs for seven fields, about nine times a
-plain slotted class; the engine creates several per message. ``fast_new``
-builds a mutable twin with the identical slot layout and re-tags it as the
-frozen class, which CPython allows for layout-compatible classes. The result
-*is* an instance of the frozen class (equality, hash, repr, immutability).
-Where re-tagging is not allowed, it falls back to the class itself.
+plain slotted class; the engine creates several per message. A *draft* is a
+mutable class with the identical slot layout: fill one in, then re-tag it as
+the frozen class, which CPython allows for layout-compatible classes. The
+result *is* an instance of the frozen class (equality, hash, repr,
+immutability). ``fast_new`` builds one through a dataclass ``__init__``; the
+compiled hot path (:mod:`matching.participants`) fills a ``draft_class``
+instance attribute by attribute, with no Python frame at all. Where
+re-tagging is not allowed, both fall back to the class itself.
 """
 
 from __future__ import annotations
@@ -16,6 +19,25 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+def draft_class(cls: type[Any]) -> type[Any] | None:
+    """A mutable twin of frozen slotted dataclass ``cls`` (no ``__init__``), or None.
+
+    None when an instance of the twin cannot be re-tagged as ``cls``.
+    """
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    twin = type(f"_{cls.__name__}Slots", (), {"__slots__": names})
+    try:
+        probe = twin()
+        for name in names:
+            setattr(probe, name, f"{name}-probe")
+        probe.__class__ = cls
+        if probe != cls(*(f"{name}-probe" for name in names)):  # pragma: no cover - drift
+            return None
+    except TypeError:  # pragma: no cover - not CPython or incompatible layout
+        return None
+    return twin
 
 
 def fast_new(cls: type[T]) -> Callable[..., T]:

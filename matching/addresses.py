@@ -92,10 +92,8 @@ def normalise_parts(addr: object, strip_plus: bool, provider_rules: bool) -> tup
     if domain is None or not local.isascii():
         return _slow_parts(addr, strip_plus, provider_rules)
     low = local.lower()
-    # Fast validity check for the usual jana.novak / jana_novak / j-novak local parts.
-    if not (
-        low.isalnum() or low.replace(".", "").replace("-", "").replace("_", "").isalnum()
-    ) and low.strip(_ATEXT):
+    # Valid when every character is atext; the usual jana / jana.novak pass the cheap checks.
+    if not (low.isalnum() or low.replace(".", "").isalnum()) and low.strip(_ATEXT):
         return _slow_parts(addr, strip_plus, provider_rules)
     if strip_plus and "+" in low:
         head = low.partition("+")[0]

@@ -28,7 +28,16 @@ from typing import TYPE_CHECKING, Any, Final
 from matching import index as _index
 from matching import rules as _rules
 from matching.addresses import normalise_parts
-from matching.records import LinkDecision, MatchResult, new_company, new_contact
+from matching.records import (
+    COMPANY_DRAFT,
+    CONTACT_DRAFT,
+    LinkDecision,
+    MatchResult,
+    NewCompany,
+    NewContact,
+    new_company,
+    new_contact,
+)
 from matching.rules import (
     ADDRESS_CACHE_SIZE,
     ROBOT_LOCAL_PARTS,
@@ -40,7 +49,7 @@ from matching.rules import (
 if TYPE_CHECKING:
     from matching.index import CrmIndex
     from matching.policy import MatchPolicy
-    from matching.records import MessageSignals, NewCompany, NewContact, ParticipantLike
+    from matching.records import MessageSignals, ParticipantLike
     from matching.rules import Rules
 
 __all__ = [
@@ -298,17 +307,20 @@ def match_participants(
     check each attribute's type, and an address that is not a ``str`` is
     skipped, not an error.
     """
-    hot = _hot(index.rules(policy))
+    last = index._last_rules  # index.rules(policy) without a Python method call
+    hot = _hot(last[1] if last is not None and last[0] is policy else index.rules(policy))
     cache = hot.address_cache
     bulk: str | None = None
     if policy.drop_bulk and signals is not None:
         bulk = bulk_reason(
             signals.list_id, signals.precedence, signals.auto_submitted, hot.internal_domains
         )
-    ranks: dict[object, int] = {}  # per target key: the strongest reason's rank...
-    chosen: dict[object, tuple[Any, ...]] = {}  # ...and its LinkDecision fields
-    new_contacts: dict[str, NewContact] = {}
-    new_companies: dict[str, NewCompany] = {}
+    # per target key the LinkDecision fields of the strongest reason; a key
+    # rarely comes twice, so the rank is looked up again only then
+    chosen: dict[object, tuple[Any, ...]] = {}
+    # each address is added once (``seen``), so contacts need no dict
+    new_contacts: list[NewContact] = []
+    new_companies: list[NewCompany] = []
 
     sender_rank = 9
     sender_internal = False
@@ -341,11 +353,13 @@ def match_participants(
             continue
         for i in range(R_DECISIONS, len(hit), 3):  # the strongest reason per target wins
             key = hit[i]
-            rank: int = hit[i + 1]
-            old = ranks.get(key)
-            if old is None or rank < old:
-                ranks[key] = rank
+            old = chosen.get(key)
+            if old is None:
                 chosen[key] = hit[i + 2]
+            else:
+                rank: int = hit[i + 1]
+                if rank < REASON_RANK[old[2]]:
+                    chosen[key] = hit[i + 2]
         if hit[R_AUTO]:
             _add_records(hit, part.name, new_contacts, new_companies)
 
@@ -369,8 +383,8 @@ def match_participants(
             direction,
             True,
             None,
-            tuple(new_contacts.values()) if new_contacts else (),
-            tuple(new_companies.values()) if new_companies else (),
+            tuple(new_contacts) if new_contacts else (),
+            tuple(new_companies) if new_companies else (),
         )
     )
 
@@ -383,24 +397,55 @@ def _result(fields: tuple[Any, ...]) -> MatchResult:
 def _add_records(
     hit: Raw,
     name: str | None,
-    new_contacts: dict[str, NewContact],
-    new_companies: dict[str, NewCompany],
+    new_contacts: list[NewContact],
+    new_companies: list[NewCompany],
 ) -> None:
-    """The records to auto-create for one participant (``links.LinkCollector.add_records``)."""
+    """The records to auto-create for one participant (``links.LinkCollector.add_records``).
+
+    Called once per address of a message; a company is added once per domain.
+    """
     auto: int = hit[R_AUTO]
     addr: str = hit[R_ADDRESS]
+    texts: tuple[str, ...] = hit[R_AUTO_TEXT]
     if auto == AUTO_CONTACT:
-        (why,) = hit[R_AUTO_TEXT]
-        if addr not in new_contacts:
-            company = hit[R_INFO][_D_COMPANIES][0]
-            new_contacts[addr] = new_contact(addr, clean_name(name), company, None, why)
+        company = hit[R_INFO][_D_COMPANIES][0]
+        new_contacts.append(_new_contact(addr, clean_name(name), company, None, texts[0]))
     elif auto == AUTO_COMPANY:
         reg: str = hit[R_INFO][_D_REGISTRABLE]
-        label, company_why, contact_why = hit[R_AUTO_TEXT]
-        if reg not in new_companies:
-            new_companies[reg] = new_company(reg, label, company_why)
-        if addr not in new_contacts:
-            new_contacts[addr] = new_contact(addr, clean_name(name), None, reg, contact_why)
+        for known in new_companies:
+            if known.domain == reg:
+                break
+        else:
+            new_companies.append(_new_company(reg, texts[0], texts[1]))
+        new_contacts.append(_new_contact(addr, clean_name(name), None, reg, texts[2]))
+
+
+def _new_contact(
+    addr: str, name: str | None, company: int | None, domain: str | None, why: str
+) -> NewContact:
+    """``NewContact(...)`` without a Python frame (:mod:`matching._fast`)."""
+    if CONTACT_DRAFT is None:  # pragma: no cover - not CPython
+        return new_contact(addr, name, company, domain, why)
+    obj: Any = CONTACT_DRAFT()
+    obj.address = addr
+    obj.name = name
+    obj.company_id = company
+    obj.company_domain = domain
+    obj.reason = why
+    obj.__class__ = NewContact
+    return obj
+
+
+def _new_company(reg: str, label: str, why: str) -> NewCompany:
+    """``NewCompany(...)`` without a Python frame (:mod:`matching._fast`)."""
+    if COMPANY_DRAFT is None:  # pragma: no cover - not CPython
+        return new_company(reg, label, why)
+    obj: Any = COMPANY_DRAFT()
+    obj.domain = reg
+    obj.name = label
+    obj.reason = why
+    obj.__class__ = NewCompany
+    return obj
 
 
 def clean_name(name: str | None) -> str | None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol
 
-from matching._fast import fast_new
+from matching._fast import draft_class, fast_new
 
 __all__ = [
+    "COMPANY_DRAFT",
+    "CONTACT_DRAFT",
     "Direction",
     "LinkDecision",
     "MatchResult",
@@ -104,6 +106,9 @@ class MatchResult(NamedTuple):
 
 new_contact = fast_new(NewContact)
 new_company = fast_new(NewCompany)
+# mutable twins the compiled hot path fills and re-tags (None: use the classes)
+CONTACT_DRAFT = draft_class(NewContact)
+COMPANY_DRAFT = draft_class(NewCompany)
 
 
 def clean_name(name: str | None) -> str | None:
