@@ -200,8 +200,10 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
     """The per-participant rules (see :mod:`matching.engine`) as a memo entry.
 
     Decisions are triples: the target key (a company id, ``~contact id``,
-    or for records still to be created (new company domain, new contact
-    address)), the reason's rank and the ``LinkDecision`` fields.
+    or for records still to be created the new company's domain or the new
+    contact's address, told apart by the ``@``; a plain string, not a pair,
+    so the memo entry holds one tuple fewer for the collector to visit), the
+    reason's rank and the ``LinkDecision`` fields.
     """
     out: list[Any] = [addr, info, False, False, NO_AUTO, ()]
     fields: tuple[Any, ...]  # LinkDecision fields
@@ -211,13 +213,15 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
         if shared is None:  # the usual case, without the list
             contact = packed & _CONTACT_MASK
             company = (packed >> _CONTACT_BITS) - 1
+            contact_id: object = contact  # boxed once, not once per use
             why = f"{addr} is contact #{contact} (exact address)"
-            by_contact = (None, contact, "contact_address", addr, why, None, None)
+            by_contact = (None, contact_id, "contact_address", addr, why, None, None)
             if company >= 0:
+                company_id: object = company
                 why = f"{addr} is contact #{contact} of company #{company}"
-                fields = (company, None, "contact_company", addr, why, None, None)
+                fields = (company_id, None, "contact_company", addr, why, None, None)
                 return (addr, info, False, False, NO_AUTO, (), ~contact, _BY_CONTACT,
-                        by_contact, company, _CONTACTS_COMPANY, fields)  # fmt: skip
+                        by_contact, company_id, _CONTACTS_COMPANY, fields)  # fmt: skip
             out += (~contact, _BY_CONTACT, by_contact)
         else:
             has_company = False
@@ -257,7 +261,7 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
                 f"#{companies[0]}, so a contact is created (auto_create={hot.auto_create})"
             )
             out += (
-                (None, addr),
+                addr,
                 _AUTO,
                 (None, None, "auto_created_contact", addr, why, None, addr),
             )
@@ -274,7 +278,7 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
         company_new = (None, None, "auto_created_company", addr, company_why, reg, None)
         contact_new = (None, None, "auto_created_contact", addr, contact_why, None, addr)
         return (addr, info, False, False, AUTO_COMPANY, (label, company_why, contact_why),
-                (reg, None), _AUTO, company_new, (None, addr), _AUTO, contact_new)  # fmt: skip
+                reg, _AUTO, company_new, addr, _AUTO, contact_new)  # fmt: skip
     return tuple(out)
 
 
