@@ -54,11 +54,11 @@ from .wire import uid_set
 log = structlog.get_logger()
 
 _CHUNK = 1000  # UIDs per FETCH in listings
-# Parser processes only from 3 cores. On 2 (shared with Dovecot), one helper
-# process parsed at ~1.5x the CPU per message of inline parsing (pickling both
-# ways, cold caches, both cores busy): over six interleaved 20,000-message
-# backfills (bench/imap_backfill.py) both took 6.7 s on average, the helper
-# costing 2.5-4 s more CPU in all. Worth re-measuring once the store is faster.
+# Big backfills go to reader processes (``reader_process``); the parser pool only
+# serves the inline path a backfill falls back to when no reader slot is free or
+# a reader failed, and only from 3 cores. (Measured on 2 cores before helpers
+# stopped re-running the main script: a parser process cost ~1.5x the CPU of
+# parsing inline; not re-measured since, as readers took the work over.)
 POOL_MIN_CORES = 3
 
 

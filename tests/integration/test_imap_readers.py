@@ -8,12 +8,14 @@ connection hands over to the caller without losing or doubling a message.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from connectors.base import Batch, MailItem, ScopeState
@@ -31,6 +33,15 @@ from tests.integration.conftest import (
 
 pytestmark = pytest.mark.integration
 COUNT = 40
+
+
+@pytest.fixture(autouse=True)
+def _info_logs_captured() -> Iterator[None]:
+    """capture_logs sees info events even if an earlier test filtered them out."""
+    old = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    yield
+    structlog.configure(**old)
 
 
 @pytest.fixture()
