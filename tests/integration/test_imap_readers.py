@@ -129,15 +129,18 @@ def _killing_first_reader(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return seen
 
 
-def test_a_reader_killed_midway_hands_over_to_the_caller(
-    imap_user: ImapUser,
-    tmp_path: Path,
-    db_url: str,
-    small_threshold: None,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture()
+def crm_and_mail(imap_user: ImapUser, db_url: str, small_threshold: None) -> str:
+    """The test database with a CRM, and the mailbox filled; returns the database URL."""
     seed_crm(db_url)
     _fill(imap_user)
+    return db_url
+
+
+def test_a_reader_killed_midway_hands_over_to_the_caller(
+    imap_user: ImapUser, tmp_path: Path, crm_and_mail: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_url = crm_and_mail
     seen = _killing_first_reader(monkeypatch)
     cfg = imap_connector(imap_user, since=None)
     settings = settings_for(tmp_path, db_url, [cfg], batch_size=7, sync={"workers": 2})
@@ -158,15 +161,10 @@ def test_a_reader_killed_midway_hands_over_to_the_caller(
 
 
 def test_readers_log_in_with_the_callers_oauth2_token(
-    imap_user: ImapUser,
-    tmp_path: Path,
-    db_url: str,
-    small_threshold: None,
-    monkeypatch: pytest.MonkeyPatch,
+    imap_user: ImapUser, tmp_path: Path, crm_and_mail: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A reader gets the caller's access token; the provider is asked for one token only."""
-    seed_crm(db_url)
-    _fill(imap_user)
+    db_url = crm_and_mail
     provider = imap_user.server.oauth
     monkeypatch.setenv("SYNCD_TEST_REFRESH", provider.grant(imap_user.name))
     secret = tmp_path / "client_secret"
