@@ -42,7 +42,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import structlog  # noqa: E402
 from imapclient import IMAPClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
@@ -51,6 +50,7 @@ from bench.mailgen import generate_maildir_items  # noqa: E402
 from connectors.base import ScopeState, Visibility  # noqa: E402
 from connectors.imap import fetch as imap_fetch  # noqa: E402
 from connectors.mailparse import parse_message  # noqa: E402
+from syncd import logs  # noqa: E402
 from syncd.config import parse_settings  # noqa: E402
 from syncd.pipeline import Pipeline  # noqa: E402
 from syncd.registry import build_connector  # noqa: E402
@@ -475,7 +475,7 @@ def main() -> None:
     ap.add_argument("--skip-fleet", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="runs of the default SQLite backfills")
     args = ap.parse_args()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    logs.configure(quiet=True, json=False)  # warnings only, here and in reader processes
     logging.getLogger().setLevel(logging.WARNING)
 
     server = start_dovecot()

@@ -16,6 +16,10 @@ other program acts on it; this module, preloaded first, loads it the way
 multiprocessing's own fork server would, and a helper finds its main module
 in place. Like ``spawn``, this needs the usual ``if __name__ == "__main__":``
 guard in entry scripts.
+
+Helpers start as fresh interpreters, without the runtime's logging set-up:
+the runtime registers it with ``set_helper_setup`` and every helper runs it
+first, so their logs are the daemon's (JSON lines, its level), not defaults.
 """
 
 from __future__ import annotations
@@ -24,7 +28,22 @@ import multiprocessing
 import os
 import sys
 import threading
+from collections.abc import Callable
 from multiprocessing.context import BaseContext
+
+_setup: Callable[[], None] | None = None
+
+
+def set_helper_setup(setup: Callable[[], None] | None) -> None:
+    """What every helper process runs first (the runtime's logging set-up); picklable."""
+    global _setup
+    _setup = setup
+
+
+def helper_setup() -> Callable[[], None] | None:
+    """The set-up helpers run first; pass it to them (``initializer=`` or as an argument)."""
+    return _setup
+
 
 PRELOAD = ["connectors.workers", "connectors.files._parsing", "connectors.imap.reader_process"]
 MAIN_ENV = "SYNCD_HELPERS_MAIN"

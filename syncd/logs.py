@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import logging
 import sys
+from functools import partial
 
 import structlog
 
 
 def configure(verbose: bool = False, json: bool | None = None, quiet: bool = False) -> None:
+    """Configure structlog here, and the same in helper processes started from now on."""
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
     if json is None:
         json = not sys.stderr.isatty()
+    from connectors.workers import set_helper_setup
+
+    set_helper_setup(partial(_configure, level, json))
+    _configure(level, json)
+
+
+def _configure(level: int, json: bool) -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if json

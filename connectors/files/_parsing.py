@@ -201,7 +201,11 @@ class Parser:
             for tag, jobs in batches:
                 yield tag, self._keep(self._local(jobs))
             return
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+        from connectors.workers import helper_setup
+
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=_context(), initializer=helper_setup()
+        )
         pending: deque[tuple[T, list[_Chunk]]] = deque()
         try:
             for tag, jobs in batches:

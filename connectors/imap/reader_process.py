@@ -29,7 +29,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from multiprocessing.connection import Connection
@@ -133,7 +133,7 @@ class ReaderPool:
         chunks: Sequence[Chunk],
         processes: int,
     ) -> None:
-        from connectors.workers import context
+        from connectors.workers import context, helper_setup
 
         ctx = context()
         if ctx is None:  # pragma: no cover - every POSIX system has forkserver
@@ -156,7 +156,7 @@ class ReaderPool:
                 recv, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(  # type: ignore[attr-defined]
                     target=_child_main,
-                    args=(send, child, opts, folder, uidvalidity, mine),
+                    args=(send, child, opts, folder, uidvalidity, mine, helper_setup()),
                     name=f"syncd-reader-{i}",
                     daemon=True,
                 )
@@ -217,8 +217,11 @@ def _child_main(
     folder: str,
     uidvalidity: int,
     chunks: list[Chunk],
+    setup: Callable[[], None] | None = None,
 ) -> None:
     """A reader: read each chunk in order and send its entries; stop at the first failure."""
+    if setup is not None:
+        setup()
     link = Link(params, _QUICK_RETRY)
     reader = MessageReader(opts)
     try:

@@ -9,8 +9,10 @@ connection hands over to the caller without losing or doubling a message.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,10 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
+from connectors import workers
 from connectors.base import Batch, MailItem, ScopeState
 from connectors.imap import reader_process, sync
+from syncd import logs
 from tests.integration.conftest import (
     ImapUser,
     connector_of,
@@ -105,6 +109,36 @@ def test_backfills_share_the_reader_slots(imap_user: ImapUser, small_threshold: 
     with capture_logs() as logs:  # the slots are free again
         assert _batches(imap_user, workers=2) == inline
     assert _reader_events(logs) == ["imap_readers", "imap_readers_finished"]
+
+
+def _mark_started(folder: str) -> None:
+    """A helper set-up (``connectors.workers.set_helper_setup``): one file per process."""
+    Path(folder, str(os.getpid())).touch()
+
+
+def test_readers_run_the_runtimes_set_up_first(
+    imap_user: ImapUser, small_threshold: None, tmp_path: Path
+) -> None:
+    """The runtime's logging set-up (``syncd.logs.configure``) reaches every reader."""
+    _fill(imap_user)
+    workers.set_helper_setup(partial(_mark_started, str(tmp_path)))
+    try:
+        _batches(imap_user, workers=2)
+    finally:
+        workers.set_helper_setup(None)
+    assert len(list(tmp_path.iterdir())) == 2  # both readers, each in its own process
+    assert str(os.getpid()) not in {p.name for p in tmp_path.iterdir()}
+
+
+def test_syncd_logs_configure_registers_the_helper_set_up() -> None:
+    old = structlog.get_config()
+    try:
+        logs.configure(verbose=True, json=True)
+        setup = workers.helper_setup()
+        assert isinstance(setup, partial) and setup.args == (logging.DEBUG, True)
+    finally:
+        structlog.configure(**old)
+        workers.set_helper_setup(None)
 
 
 def _reader_events(logs: list[dict[str, Any]]) -> list[str]:
