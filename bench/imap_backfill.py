@@ -57,6 +57,7 @@ from syncd.registry import build_connector  # noqa: E402
 from syncd.store.crm_import import import_companies, import_contacts  # noqa: E402
 from syncd.store.db import make_engine, session_factory  # noqa: E402
 from syncd.store.migrate import upgrade  # noqa: E402
+from syncd.warmup import warm_up  # noqa: E402
 from tests.servers.dovecot import DovecotServer, start_dovecot, stop_dovecot  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[1] / "config" / "demo"
@@ -238,7 +239,7 @@ def backfill(
     database(url)
     pipeline = Pipeline(settings(url, server, [user], visibility, workers), make_engine(url))
     pipeline.prepare()
-    pipeline.warm_up().join()  # as `syncd run` does at start-up
+    warm_up(pipeline.settings).join()  # as `syncd run` does at start-up
     built: list[Any] = []
     build = syncd.pipeline.build_connector
 

@@ -10,6 +10,7 @@ import click
 from syncd import render
 from syncd.cli_context import Context
 from syncd.config import parse_duration
+from syncd.warmup import warm_up
 
 
 @click.command()
@@ -23,7 +24,7 @@ def sync(obj: Context, once: bool, full: bool, name: str | None) -> None:
         raise click.UsageError("use `syncd sync --once [NAME]`, or `syncd run` for the daemon loop")
     with render.progress() as progress:
         pipeline = obj.pipeline(progress)
-        pipeline.warm_up()
+        warm_up(obj.settings)
         reports = [pipeline.sync(name, full=full)] if name else pipeline.sync_all(full=full)
     render.reports(reports)
     if any(r.status not in ("ok", "leased") for r in reports):
@@ -53,7 +54,7 @@ def run(obj: Context, interval: str | None, metrics_listen: str | None, passes: 
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     pipeline = obj.pipeline()
-    pipeline.warm_up()
+    warm_up(obj.settings)
     listen = metrics_listen or obj.settings.sync.metrics_listen
     metrics = None
     if listen:

@@ -29,9 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from connectors.base import Batch, Connector, Gone, MailItem, MeetingItem, Quarantined, ScopeState
-from connectors.workers import warm_up as start_helper_server
 from matching import CrmIndex, MatchPolicy, MatchResult, MessageSignals, match_participants
-from matching.addresses import registrable_domain
 from matching.engine import NO_MATCH
 from syncd.config import ConnectorConfig, Settings
 from syncd.errors import AuthError, SyncdError
@@ -166,25 +164,6 @@ class Pipeline:
             self._fingerprint = fp
             log.info("crm_index_built", ms=round((time.perf_counter() - started) * 1000))
         return self._index
-
-    def warm_up(self) -> threading.Thread:
-        """Load what the first sync would otherwise wait for, in the background.
-
-        The sync commands call it at start-up: the Public Suffix List the
-        matcher reads (~0.25 s to parse) and, with a second core, the server
-        that helper processes (parsers, IMAP readers) fork from, which imports
-        syncd's modules once (~0.4 s). Returns the thread, to join if needed.
-        """
-        helpers = (os.cpu_count() or 1) > 1 and any(c.enabled for c in self.settings.connectors)
-
-        def load() -> None:
-            registrable_domain("example.com")
-            if helpers:
-                start_helper_server()
-
-        thread = threading.Thread(target=load, name="warm-up", daemon=True)
-        thread.start()
-        return thread
 
     def prepare(self) -> None:
         """Write the config's organisation (internal domains, users) to the CRM."""
