@@ -20,7 +20,7 @@ Round trips per batch of UIDs:
    quarantine keeps the real bytes.
 
 The item is made by ``connectors.mailparse.parse_message``: on the whole
-message, or on the header block plus a synthetic multipart of the fetched
+message, or on the header block plus a synthetic multipart (``synthetic``) of the fetched
 text parts (their Content-Type and transfer encoding taken from
 BODYSTRUCTURE), so dedupe keys, participants and body decoding are exactly
 those of the file connectors. Attachments are described as BODYSTRUCTURE
@@ -34,8 +34,6 @@ fetches whole messages (below that size) and hands them to
 
 from __future__ import annotations
 
-import re
-import secrets
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -50,6 +48,7 @@ from . import gmail_ids
 from .cursor import remote_id
 from .session import FetchData, Session
 from .structure import Structure, TextPart, walk
+from .synthetic import with_text_parts
 from .wire import uid_set
 
 META_ITEMS = ["BODY.PEEK[HEADER]", "BODYSTRUCTURE", "RFC822.SIZE", "INTERNALDATE"]
@@ -57,10 +56,7 @@ WHOLE_BYTES = 64 * 1024  # messages up to this size are read whole
 SAMPLE_BYTES = 8192  # 4 KiB after CRLF -> LF, as mailparse hashes
 _HEADER = b"BODY[HEADER]"
 _PARTIAL = b"BODY[]<0>"
-_CONTENT = re.compile(rb"(?i)content-(type|transfer-encoding|disposition)[ \t]*:")
-_TOKEN = re.compile(r"[^A-Za-z0-9_.:+-]")
 
-_BOUNDARY = "=_syncd_" + secrets.token_hex(12)  # random per process: no text part holds it
 DropboxFn = Callable[[bytes, SourceRef, Visibility, datetime | None], Entry]
 
 
@@ -259,7 +255,7 @@ class MessageReader:
         parts = [p for p in s.plain if p.section in texts]
         if s.html is not None and s.html.section in texts:
             parts.append(s.html)
-        return _with_text_parts(header, [(p, texts[p.section]) for p in parts])
+        return with_text_parts(header, [(p, texts[p.section]) for p in parts])
 
     def _parse_one(self, f: Fetched, uid: int) -> Entry:
         raw = self._raw(f.meta[uid], f.structures[uid], f.texts.get(uid))
@@ -351,41 +347,6 @@ def _parse_job(job: Job, opts: ReadOptions) -> Entry:
         keep_raw=False,
         size=job.size,
     )
-
-
-def _with_text_parts(header: bytes, parts: list[tuple[TextPart, bytes]]) -> bytes:
-    """Header block with its content fields replaced by a multipart of ``parts``."""
-    boundary = _BOUNDARY
-    lines = [f'Content-Type: multipart/mixed; boundary="{boundary}"'.encode()]
-    body = []
-    for part, data in parts:
-        ctype = f"Content-Type: {part.content_type}"
-        if part.charset:
-            ctype += f'; charset="{_TOKEN.sub("", part.charset)}"'
-        body.append(
-            f"--{boundary}\r\n{ctype}\r\n"
-            f"Content-Transfer-Encoding: {_TOKEN.sub('', part.encoding)}\r\n\r\n".encode()
-            + data
-            + b"\r\n"
-        )
-    body.append(f"--{boundary}--\r\n".encode())
-    return b"\r\n".join(lines) + b"\r\n" + _strip_content(header) + b"".join(body)
-
-
-def _strip_content(header: bytes) -> bytes:
-    """Drop Content-Type/-Transfer-Encoding/-Disposition fields (with continuations)."""
-    out: list[bytes] = []
-    skipping = False
-    for line in header.splitlines(keepends=True):
-        if line[:1] in (b" ", b"\t"):
-            if not skipping:
-                out.append(line)
-            continue
-        skipping = _CONTENT.match(line) is not None
-        if not skipping:
-            out.append(line)
-    text = b"".join(out).rstrip(b"\r\n")
-    return text + b"\r\n\r\n"
 
 
 def _header(d: FetchData) -> bytes:
