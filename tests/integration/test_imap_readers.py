@@ -9,7 +9,9 @@ connection hands over to the caller without losing or doubling a message.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -109,6 +111,44 @@ def test_backfills_share_the_reader_slots(imap_user: ImapUser, small_threshold: 
     with capture_logs() as logs:  # the slots are free again
         assert _batches(imap_user, workers=2) == inline
     assert _reader_events(logs) == ["imap_readers", "imap_readers_finished"]
+
+
+def test_a_stopped_daemon_ends_its_readers(
+    imap_user: ImapUser, tmp_path: Path, crm_and_mail: str
+) -> None:
+    """A stop between batches (SIGTERM) ends the sync; no reader process outlives it."""
+    stop = threading.Event()
+    started: list[int] = []
+
+    def progress(connector: str, scope: str, done: int, total: int | None) -> None:
+        started.extend(p.pid for p in multiprocessing.active_children() if p.pid)
+        stop.set()
+
+    cfg = imap_connector(imap_user, since=None)
+    settings = settings_for(tmp_path, crm_and_mail, [cfg], batch_size=7, sync={"workers": 2})
+    pipeline = make_pipeline(settings, crm_and_mail, stop=stop, progress=progress)
+    report = pipeline.sync("imap")
+    assert report.status == "stopped", report
+    assert query(crm_and_mail, "SELECT count(*) FROM communications")[0][0] < COUNT
+    assert len(set(started)) >= 2  # the readers were running when the stop came
+    for pid in set(started):  # the fork server's children: readers and the warm-up helper
+        deadline = time.monotonic() + 10
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(pid), f"process {pid} outlived the stopped sync"
+    stop.clear()
+    pipeline.progress = None
+    again = pipeline.sync("imap")  # the next run resumes from the stored cursor
+    assert again.status == "ok"
+    assert query(crm_and_mail, "SELECT count(*) FROM communications")[0][0] == COUNT
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
 
 
 def _mark_started(folder: str) -> None:
