@@ -168,6 +168,11 @@ class ReaderPool:
             self.close()
             raise
 
+    @property
+    def pids(self) -> list[int]:
+        """The readers' process ids (for logs)."""
+        return [p.pid for p in self._procs if p.pid is not None]
+
     def results(self) -> Iterator[tuple[int, list[Entry]]]:
         """(chunk number, entries) in chunk order; raises ``ReaderFailed``."""
         count = len(self._pipes)

@@ -234,7 +234,11 @@ def sync_folder(
                 log.warning("imap_readers_unavailable", connector=job.connector, error=str(exc))
             else:
                 log.info(
-                    "imap_readers", connector=job.connector, scope=folder, processes=pool.processes
+                    "imap_readers",
+                    connector=job.connector,
+                    scope=folder,
+                    processes=pool.processes,
+                    pids=pool.pids,
                 )
                 try:
                     for n, entries in pool.results():
