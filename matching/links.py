@@ -23,11 +23,15 @@ from matching.participants import (
     NO_AUTO,
     R_ADDRESS,
     R_AUTO,
-    R_AUTO_TEXT,
+    R_COMPANY_WHY,
+    R_CONTACT_WHY,
     R_DECISIONS,
     R_DROPPED,
+    R_FIELDS,
     R_INFO,
     R_INTERNAL,
+    R_LABEL,
+    R_STRIDE,
     REASON_RANK,
     clean_name,
     resolve_raw,
@@ -74,7 +78,7 @@ class Resolved(NamedTuple):
     info: DomainInfo
     internal: bool
     dropped: bool  # a robot or blocklisted
-    decisions: tuple[LinkDecision, ...]  # in the memo: (target key, rank, fields) triples
+    decisions: tuple[LinkDecision, ...]  # in the memo: target key, rank, fields, inline
     auto: int  # NO_AUTO, AUTO_CONTACT (at the domain's first company) or AUTO_COMPANY
     # AUTO_CONTACT: (contact reason,); AUTO_COMPANY: (name, company reason, contact reason)
     auto_text: tuple[str, ...]
@@ -99,10 +103,24 @@ def view(hit: Raw) -> Resolved:
         DomainInfo._make(hit[R_INFO]),
         hit[R_INTERNAL],
         hit[R_DROPPED],
-        tuple(as_link(hit[i]) for i in range(R_DECISIONS + 2, len(hit), 3)),
+        tuple(as_link(_fields_at(hit, i)) for i in range(R_DECISIONS, len(hit), R_STRIDE)),
         hit[R_AUTO],
-        hit[R_AUTO_TEXT],
+        _auto_text(hit),
     )
+
+
+def _fields_at(hit: Raw, i: int) -> tuple[Any, ...]:
+    """The ``LinkDecision`` fields of the decision at position ``i`` of a memo entry."""
+    return hit[i + 2 : i + 2 + R_FIELDS]
+
+
+def _auto_text(hit: Raw) -> tuple[str, ...]:
+    auto = hit[R_AUTO]
+    if auto == AUTO_CONTACT:
+        return (hit[R_CONTACT_WHY],)
+    if auto == AUTO_COMPANY:
+        return (hit[R_LABEL], hit[R_COMPANY_WHY], hit[R_CONTACT_WHY])
+    return ()
 
 
 Entry = tuple[object, int, tuple[Any, ...]]  # target key, reason rank, LinkDecision fields
@@ -110,11 +128,11 @@ Entry = tuple[object, int, tuple[Any, ...]]  # target key, reason rank, LinkDeci
 
 def merge(decisions: dict[object, Entry], hit: Raw) -> None:
     """Add a memo entry's decisions; for a target already linked the strongest reason wins."""
-    for i in range(R_DECISIONS, len(hit), 3):
+    for i in range(R_DECISIONS, len(hit), R_STRIDE):
         key, rank = hit[i], hit[i + 1]
         old = decisions.get(key)
         if old is None or rank < old[1]:
-            decisions[key] = (key, rank, hit[i + 2])
+            decisions[key] = (key, rank, _fields_at(hit, i))
 
 
 def links_of(decisions: dict[object, Entry]) -> tuple[LinkDecision, ...]:
@@ -148,13 +166,14 @@ class LinkCollector:
         """The records to auto-create for one participant (its links are merged apart)."""
         auto, addr = resolved[R_AUTO], resolved[R_ADDRESS]
         if auto == AUTO_CONTACT:
-            (why,) = resolved[R_AUTO_TEXT]
+            why = resolved[R_CONTACT_WHY]
             if addr not in self.new_contacts:
                 company = resolved[R_INFO][D_COMPANIES][0]
                 self.new_contacts[addr] = new_contact(addr, clean_name(name), company, None, why)
         elif auto == AUTO_COMPANY:
             reg = resolved[R_INFO][D_REGISTRABLE]
-            label, company_why, contact_why = resolved[R_AUTO_TEXT]
+            label = resolved[R_LABEL]
+            company_why, contact_why = resolved[R_COMPANY_WHY], resolved[R_CONTACT_WHY]
             if reg not in self.new_companies:
                 self.new_companies[reg] = new_company(reg, label, company_why)
             if addr not in self.new_contacts:

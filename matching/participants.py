@@ -11,11 +11,15 @@ What a participant address resolves to depends only on the raw string, the
 index and the policy, so it is memoised per raw string. A memo entry is one
 flat tuple (read with the ``R_*`` positions; :class:`matching.links.Resolved`
 is the readable view): address, domain facts, internal, dropped, auto mode,
-auto texts, then (target key, reason rank, ``LinkDecision`` fields) triples.
-Flat on purpose: CPython's collector untracks a tuple of atomic values only
-once its inner tuples are untracked, one nesting level per collection, and
-the earlier four-level layout left most entries tracked into the oldest
-generation, where they triggered full collections of the whole heap.
+the three auto texts, then per decision the target key, the reason rank and
+the seven ``LinkDecision`` fields, inline. Flat on purpose: CPython's
+collector untracks a tuple of atomic values only once its inner tuples are
+untracked, and every container that outlives its message brings the next
+young-generation collection nearer. An entry is one such container (its
+domain facts are the domain memo's, long untracked); a link is built from a
+slice of it when a message needs one. The earlier nested layouts left most
+entries tracked into the oldest generation, or paid one collection per ~200
+cold addresses instead of one per ~700.
 Entries are typed ``tuple[Any, ...]``: mypyc would re-box a fixed-length
 tuple type into a new object on every store.
 """
@@ -78,14 +82,19 @@ NO_AUTO: Final = 0
 AUTO_CONTACT: Final = 1  # a contact at the domain's only company
 AUTO_COMPANY: Final = 2  # a company for the registrable domain and a contact there
 
-# memo entry positions (links.Resolved); decision triples start at R_DECISIONS
+# memo entry positions (links.Resolved); decisions start at R_DECISIONS, R_STRIDE
+# apart: target key, reason rank, then the LinkDecision fields (R_FIELDS of them)
 R_ADDRESS: Final = 0
 R_INFO: Final = 1
 R_INTERNAL: Final = 2
 R_DROPPED: Final = 3
 R_AUTO: Final = 4
-R_AUTO_TEXT: Final = 5
-R_DECISIONS: Final = 6
+R_LABEL: Final = 5  # AUTO_COMPANY: the new company's name
+R_COMPANY_WHY: Final = 6  # AUTO_COMPANY: why the company is created
+R_CONTACT_WHY: Final = 7  # AUTO_CONTACT, AUTO_COMPANY: why the contact is created
+R_DECISIONS: Final = 8
+R_FIELDS: Final = 7
+R_STRIDE: Final = 9
 
 # matching.rules.DomainInfo positions and matching.index's packing, as C constants
 _D_INTERNAL: Final = 2
@@ -186,7 +195,7 @@ def _resolve_cold(hot: _Hot, raw: str) -> Raw | None:
         if not dropped and hot.blocks:
             dropped = hot.rules.is_blocked(addr, info)
     if internal or dropped:
-        hit: Raw = (addr, info, internal, dropped, NO_AUTO, ())
+        hit: Raw = (addr, info, internal, dropped, NO_AUTO, None, None, None)
     else:
         hit = _decide(hot, addr, info)
     cache = hot.address_cache
@@ -199,14 +208,12 @@ def _resolve_cold(hot: _Hot, raw: str) -> Raw | None:
 def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
     """The per-participant rules (see :mod:`matching.engine`) as a memo entry.
 
-    Decisions are triples: the target key (a company id, ``~contact id``,
-    or for records still to be created the new company's domain or the new
-    contact's address, told apart by the ``@``; a plain string, not a pair,
-    so the memo entry holds one tuple fewer for the collector to visit), the
-    reason's rank and the ``LinkDecision`` fields.
+    A decision is the target key (a company id, ``~contact id``, or for
+    records still to be created the new company's domain or the new
+    contact's address, told apart by the ``@``; a plain string, not a pair),
+    the reason's rank and the ``LinkDecision`` fields, all inline.
     """
-    out: list[Any] = [addr, info, False, False, NO_AUTO, ()]
-    fields: tuple[Any, ...]  # LinkDecision fields
+    out: list[Any] = [addr, info, False, False, NO_AUTO, None, None, None]
     packed = hot.contacts.get(addr)
     if packed is not None:
         shared = hot.shared_addresses.get(addr) if hot.shared_addresses else None
@@ -215,27 +222,29 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
             company = (packed >> _CONTACT_BITS) - 1
             contact_id: object = contact  # boxed once, not once per use
             why = f"{addr} is contact #{contact} (exact address)"
-            by_contact = (None, contact_id, "contact_address", addr, why, None, None)
             if company >= 0:
                 company_id: object = company
-                why = f"{addr} is contact #{contact} of company #{company}"
-                fields = (company_id, None, "contact_company", addr, why, None, None)
-                return (addr, info, False, False, NO_AUTO, (), ~contact, _BY_CONTACT,
-                        by_contact, company_id, _CONTACTS_COMPANY, fields)  # fmt: skip
-            out += (~contact, _BY_CONTACT, by_contact)
+                why2 = f"{addr} is contact #{contact} of company #{company}"
+                return (addr, info, False, False, NO_AUTO, None, None, None,
+                        ~contact, _BY_CONTACT, None, contact_id, "contact_address", addr, why,
+                        None, None,
+                        company_id, _CONTACTS_COMPANY, company_id, None, "contact_company", addr,
+                        why2, None, None)  # fmt: skip
+            out += (~contact, _BY_CONTACT, None, contact_id, "contact_address", addr, why,
+                    None, None)  # fmt: skip
         else:
             has_company = False
             for value in shared:
                 contact = value & _CONTACT_MASK
                 company = (value >> _CONTACT_BITS) - 1
                 why = f"{addr} is contact #{contact} (exact address)"
-                fields = (None, contact, "contact_address", addr, why, None, None)
-                out += (~contact, _BY_CONTACT, fields)
+                out += (~contact, _BY_CONTACT, None, contact, "contact_address", addr, why,
+                        None, None)  # fmt: skip
                 if company >= 0:
                     has_company = True
                     why = f"{addr} is contact #{contact} of company #{company}"
-                    fields = (company, None, "contact_company", addr, why, None, None)
-                    out += (company, _CONTACTS_COMPANY, fields)
+                    out += (company, _CONTACTS_COMPANY, company, None, "contact_company", addr, why,
+                            None, None)  # fmt: skip
             if has_company:
                 return tuple(out)
     if info[_D_FREEMAIL] or info[_D_DISPOSABLE]:
@@ -252,21 +261,16 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
         )
         for company in companies:
             why = f"{where} a registered domain of company #{company}{note}"
-            fields = (company, None, "company_domain", addr, why, None, None)
-            out += (company, _BY_DOMAIN, fields)
+            out += (company, _BY_DOMAIN, company, None, "company_domain", addr, why, None, None)
         # never guess which of several companies a new contact belongs to
         if packed is None and hot.auto_contacts and len(companies) == 1:
             why = (
                 f"{addr} is not a contact and {cd} is a domain of company "
                 f"#{companies[0]}, so a contact is created (auto_create={hot.auto_create})"
             )
-            out += (
-                addr,
-                _AUTO,
-                (None, None, "auto_created_contact", addr, why, None, addr),
-            )
+            out += (addr, _AUTO, None, None, "auto_created_contact", addr, why, None, addr)
             out[R_AUTO] = AUTO_CONTACT
-            out[R_AUTO_TEXT] = (why,)
+            out[R_CONTACT_WHY] = why
         return tuple(out)
     if packed is None and info[_D_CREATABLE]:
         reg: str = info[_D_REGISTRABLE]
@@ -275,10 +279,10 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
             f"{addr} is not a contact, so a contact is created at the new company "
             f'"{label}" for {reg} (auto_create={hot.auto_create})'
         )
-        company_new = (None, None, "auto_created_company", addr, company_why, reg, None)
-        contact_new = (None, None, "auto_created_contact", addr, contact_why, None, addr)
-        return (addr, info, False, False, AUTO_COMPANY, (label, company_why, contact_why),
-                reg, _AUTO, company_new, addr, _AUTO, contact_new)  # fmt: skip
+        return (addr, info, False, False, AUTO_COMPANY, label, company_why, contact_why,
+                reg, _AUTO, None, None, "auto_created_company", addr, company_why, reg, None,
+                addr, _AUTO, None, None, "auto_created_contact", addr, contact_why, None,
+                addr)  # fmt: skip
     return tuple(out)
 
 
@@ -319,8 +323,8 @@ def match_participants(
         bulk = bulk_reason(
             signals.list_id, signals.precedence, signals.auto_submitted, hot.internal_domains
         )
-    # per target key the LinkDecision fields of the strongest reason; a key
-    # rarely comes twice, so the rank is looked up again only then
+    # per target key the link of the strongest reason; a key rarely comes
+    # twice, so the rank is looked up again only then
     chosen: dict[object, tuple[Any, ...]] = {}
     # each address is added once (``seen``), so contacts need no dict
     new_contacts: list[NewContact] = []
@@ -355,15 +359,15 @@ def match_participants(
         external += 1
         if bulk is not None:
             continue
-        for i in range(R_DECISIONS, len(hit), 3):  # the strongest reason per target wins
+        for i in range(R_DECISIONS, len(hit), R_STRIDE):  # the strongest reason per target wins
             key = hit[i]
             old = chosen.get(key)
             if old is None:
-                chosen[key] = hit[i + 2]
+                chosen[key] = _new_tuple(LinkDecision, hit[i + 2 : i + R_STRIDE])
             else:
                 rank: int = hit[i + 1]
                 if rank < REASON_RANK[old[2]]:
-                    chosen[key] = hit[i + 2]
+                    chosen[key] = _new_tuple(LinkDecision, hit[i + 2 : i + R_STRIDE])
         if hit[R_AUTO]:
             _add_records(hit, part.name, new_contacts, new_companies)
 
@@ -380,7 +384,7 @@ def match_participants(
         reason = NO_MATCH
     if reason is not None:
         return _result(((), direction, False, reason, (), ()))
-    links = tuple([_new_tuple(LinkDecision, fields) for fields in chosen.values()])
+    links = tuple(chosen.values())
     return _result(
         (
             links,
@@ -410,18 +414,17 @@ def _add_records(
     """
     auto: int = hit[R_AUTO]
     addr: str = hit[R_ADDRESS]
-    texts: tuple[str, ...] = hit[R_AUTO_TEXT]
     if auto == AUTO_CONTACT:
         company = hit[R_INFO][_D_COMPANIES][0]
-        new_contacts.append(_new_contact(addr, clean_name(name), company, None, texts[0]))
+        new_contacts.append(_new_contact(addr, clean_name(name), company, None, hit[R_CONTACT_WHY]))
     elif auto == AUTO_COMPANY:
         reg: str = hit[R_INFO][_D_REGISTRABLE]
         for known in new_companies:
             if known.domain == reg:
                 break
         else:
-            new_companies.append(_new_company(reg, texts[0], texts[1]))
-        new_contacts.append(_new_contact(addr, clean_name(name), None, reg, texts[2]))
+            new_companies.append(_new_company(reg, hit[R_LABEL], hit[R_COMPANY_WHY]))
+        new_contacts.append(_new_contact(addr, clean_name(name), None, reg, hit[R_CONTACT_WHY]))
 
 
 def _new_contact(
