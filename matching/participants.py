@@ -211,42 +211,91 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
     A decision is the target key (a company id, ``~contact id``, or for
     records still to be created the new company's domain or the new
     contact's address, told apart by the ``@``; a plain string, not a pair),
-    the reason's rank and the ``LinkDecision`` fields, all inline.
+    the reason's rank and the ``LinkDecision`` fields, all inline. The usual
+    cases return one tuple display, the rest (:func:`_decide_list`) grow a list.
     """
-    out: list[Any] = [addr, info, False, False, NO_AUTO, None, None, None]
     packed = hot.contacts.get(addr)
     if packed is not None:
-        shared = hot.shared_addresses.get(addr) if hot.shared_addresses else None
-        if shared is None:  # the usual case, without the list
-            contact = packed & _CONTACT_MASK
-            company = (packed >> _CONTACT_BITS) - 1
-            contact_id: object = contact  # boxed once, not once per use
-            why = f"{addr} is contact #{contact} (exact address)"
-            if company >= 0:
-                company_id: object = company
-                why2 = f"{addr} is contact #{contact} of company #{company}"
-                return (addr, info, False, False, NO_AUTO, None, None, None,
-                        ~contact, _BY_CONTACT, None, contact_id, "contact_address", addr, why,
-                        None, None,
-                        company_id, _CONTACTS_COMPANY, company_id, None, "contact_company", addr,
-                        why2, None, None)  # fmt: skip
-            out += (~contact, _BY_CONTACT, None, contact_id, "contact_address", addr, why,
+        if hot.shared_addresses and addr in hot.shared_addresses:
+            return _decide_list(hot, addr, info, packed)
+        contact = packed & _CONTACT_MASK
+        company = (packed >> _CONTACT_BITS) - 1
+        contact_id: object = contact  # boxed once, not once per use
+        number = str(contact)
+        why = f"{addr} is contact #{number} (exact address)"
+        if company >= 0:
+            company_id: object = company
+            why2 = f"{addr} is contact #{number} of company #{company}"
+            return (addr, info, False, False, NO_AUTO, None, None, None,
+                    ~contact, _BY_CONTACT, None, contact_id, "contact_address", addr, why,
+                    None, None,
+                    company_id, _CONTACTS_COMPANY, company_id, None, "contact_company", addr,
+                    why2, None, None)  # fmt: skip
+        if info[_D_FREEMAIL] or info[_D_DISPOSABLE] or not info[_D_COMPANIES]:
+            return (addr, info, False, False, NO_AUTO, None, None, None,
+                    ~contact, _BY_CONTACT, None, contact_id, "contact_address", addr, why,
                     None, None)  # fmt: skip
+        return _decide_list(hot, addr, info, packed)
+    if info[_D_FREEMAIL] or info[_D_DISPOSABLE]:
+        return (addr, info, False, False, NO_AUTO, None, None, None)
+    companies: tuple[int, ...] = info[_D_COMPANIES]
+    if len(companies) == 1:
+        cd: str = info[_D_COMPANY_DOMAIN]
+        domain: str = info[_D_DOMAIN]
+        company = companies[0]
+        by_domain: object = company  # boxed once
+        number = str(company)
+        if cd == domain:
+            why = f"{cd} is a registered domain of company #{number}"
         else:
-            has_company = False
-            for value in shared:
-                contact = value & _CONTACT_MASK
-                company = (value >> _CONTACT_BITS) - 1
-                why = f"{addr} is contact #{contact} (exact address)"
-                out += (~contact, _BY_CONTACT, None, contact, "contact_address", addr, why,
+            why = f"{domain} is under {cd}, a registered domain of company #{number}"
+        if not hot.auto_contacts:
+            return (addr, info, False, False, NO_AUTO, None, None, None,
+                    by_domain, _BY_DOMAIN, by_domain, None, "company_domain", addr, why, None,
+                    None)  # fmt: skip
+        contact_why = (
+            f"{addr} is not a contact and {cd} is a domain of company "
+            f"#{number}, so a contact is created (auto_create={hot.auto_create})"
+        )
+        return (addr, info, False, False, AUTO_CONTACT, None, None, contact_why,
+                by_domain, _BY_DOMAIN, by_domain, None, "company_domain", addr, why, None,
+                None, addr, _AUTO, None, None, "auto_created_contact", addr, contact_why, None,
+                addr)  # fmt: skip
+    if companies:
+        return _decide_list(hot, addr, info, None)
+    if info[_D_CREATABLE]:
+        reg: str = info[_D_REGISTRABLE]
+        label, company_why = _new_company_texts(hot, reg)
+        contact_why = (
+            f"{addr} is not a contact, so a contact is created at the new company "
+            f'"{label}" for {reg} (auto_create={hot.auto_create})'
+        )
+        return (addr, info, False, False, AUTO_COMPANY, label, company_why, contact_why,
+                reg, _AUTO, None, None, "auto_created_company", addr, company_why, reg, None,
+                addr, _AUTO, None, None, "auto_created_contact", addr, contact_why, None,
+                addr)  # fmt: skip
+    return (addr, info, False, False, NO_AUTO, None, None, None)
+
+
+def _decide_list(hot: _Hot, addr: str, info: tuple[Any, ...], packed: int | None) -> Raw:
+    """:func:`_decide` for an address shared by contacts, or several links by domain."""
+    out: list[Any] = [addr, info, False, False, NO_AUTO, None, None, None]
+    if packed is not None:
+        shared = hot.shared_addresses.get(addr) if hot.shared_addresses else None
+        has_company = False
+        for value in (packed,) if shared is None else shared:
+            contact = value & _CONTACT_MASK
+            company = (value >> _CONTACT_BITS) - 1
+            why = f"{addr} is contact #{contact} (exact address)"
+            out += (~contact, _BY_CONTACT, None, contact, "contact_address", addr, why,
+                    None, None)  # fmt: skip
+            if company >= 0:
+                has_company = True
+                why = f"{addr} is contact #{contact} of company #{company}"
+                out += (company, _CONTACTS_COMPANY, company, None, "contact_company", addr, why,
                         None, None)  # fmt: skip
-                if company >= 0:
-                    has_company = True
-                    why = f"{addr} is contact #{contact} of company #{company}"
-                    out += (company, _CONTACTS_COMPANY, company, None, "contact_company", addr, why,
-                            None, None)  # fmt: skip
-            if has_company:
-                return tuple(out)
+        if has_company:
+            return tuple(out)
     if info[_D_FREEMAIL] or info[_D_DISPOSABLE]:
         return tuple(out)
     companies: tuple[int, ...] = info[_D_COMPANIES]
@@ -272,18 +321,7 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
             out[R_AUTO] = AUTO_CONTACT
             out[R_CONTACT_WHY] = why
         return tuple(out)
-    if packed is None and info[_D_CREATABLE]:
-        reg: str = info[_D_REGISTRABLE]
-        label, company_why = _new_company_texts(hot, reg)
-        contact_why = (
-            f"{addr} is not a contact, so a contact is created at the new company "
-            f'"{label}" for {reg} (auto_create={hot.auto_create})'
-        )
-        return (addr, info, False, False, AUTO_COMPANY, label, company_why, contact_why,
-                reg, _AUTO, None, None, "auto_created_company", addr, company_why, reg, None,
-                addr, _AUTO, None, None, "auto_created_contact", addr, contact_why, None,
-                addr)  # fmt: skip
-    return tuple(out)
+    return tuple(out)  # with companies, no record is created (_decide)
 
 
 def _new_company_texts(hot: _Hot, reg: str) -> tuple[str, str]:
