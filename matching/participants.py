@@ -120,6 +120,13 @@ if (
 
 _SENDER_RANK: Final = {"from": 0, "organizer": 0, "sender": 1}
 _new_tuple: Final = tuple.__new__  # NamedTuple.__new__ without its Python-level frame
+# Final: compiled, a C static each, not a module-dict lookup per use
+_LINK: Final = LinkDecision
+_RESULT: Final = MatchResult
+_NEW_CONTACT: Final = NewContact
+_NEW_COMPANY: Final = NewCompany
+_CONTACT_DRAFT: Final = CONTACT_DRAFT
+_COMPANY_DRAFT: Final = COMPANY_DRAFT
 
 Raw = tuple[Any, ...]  # a memo entry (links.Resolved as a flat tuple)
 
@@ -401,11 +408,11 @@ def match_participants(
             key = hit[i]
             old = chosen.get(key)
             if old is None:
-                chosen[key] = _new_tuple(LinkDecision, hit[i + 2 : i + R_STRIDE])
+                chosen[key] = _new_tuple(_LINK, hit[i + 2 : i + R_STRIDE])
             else:
                 rank: int = hit[i + 1]
                 if rank < REASON_RANK[old[2]]:
-                    chosen[key] = _new_tuple(LinkDecision, hit[i + 2 : i + R_STRIDE])
+                    chosen[key] = _new_tuple(_LINK, hit[i + 2 : i + R_STRIDE])
         if hit[R_AUTO]:
             _add_records(hit, part.name, new_contacts, new_companies)
 
@@ -436,7 +443,7 @@ def match_participants(
 
 
 def _result(fields: tuple[Any, ...]) -> MatchResult:
-    result: MatchResult = _new_tuple(MatchResult, fields)
+    result: MatchResult = _new_tuple(_RESULT, fields)
     return result
 
 
@@ -469,27 +476,27 @@ def _new_contact(
     addr: str, name: str | None, company: int | None, domain: str | None, why: str
 ) -> NewContact:
     """``NewContact(...)`` without a Python frame (:mod:`matching._fast`)."""
-    if CONTACT_DRAFT is None:  # pragma: no cover - not CPython
+    if _CONTACT_DRAFT is None:  # pragma: no cover - not CPython
         return new_contact(addr, name, company, domain, why)
-    obj: Any = CONTACT_DRAFT()
+    obj: Any = _CONTACT_DRAFT()
     obj.address = addr
     obj.name = name
     obj.company_id = company
     obj.company_domain = domain
     obj.reason = why
-    obj.__class__ = NewContact
+    obj.__class__ = _NEW_CONTACT
     return obj
 
 
 def _new_company(reg: str, label: str, why: str) -> NewCompany:
     """``NewCompany(...)`` without a Python frame (:mod:`matching._fast`)."""
-    if COMPANY_DRAFT is None:  # pragma: no cover - not CPython
+    if _COMPANY_DRAFT is None:  # pragma: no cover - not CPython
         return new_company(reg, label, why)
-    obj: Any = COMPANY_DRAFT()
+    obj: Any = _COMPANY_DRAFT()
     obj.domain = reg
     obj.name = label
     obj.reason = why
-    obj.__class__ = NewCompany
+    obj.__class__ = _NEW_COMPANY
     return obj
 
 
