@@ -15,7 +15,7 @@ from matching import (
     parse_address_header,
     registrable_domain,
 )
-from matching.addresses import decode_encoded_words
+from matching.addresses import _normalise_slow, decode_encoded_words, normalise_parts
 
 NO_TAGS = MatchPolicy(strip_plus_tags=False)
 NO_PROVIDER = MatchPolicy(provider_rules=False)
@@ -312,3 +312,22 @@ def test_normalise_is_idempotent(raw: str, tags: bool, provider: bool) -> None:
 )
 def test_normalise_never_loses_a_valid_address(local: str, domain: str) -> None:
     assert normalise_address(f"{local.upper()}@{domain.upper()}") is not None
+
+
+@given(
+    st.from_regex(r"[a-zA-Z0-9._+-]{1,12}", fullmatch=True),
+    st.sampled_from(["acme.sk", "Acme.SK", "bücher.de", "xn--bcher-kva.de", "gmail.com", "a@b.sk"]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_normalise_shortcut_agrees_with_the_general_path(
+    local: str, domain: str, tags: bool, provider: bool
+) -> None:
+    # an already canonical a-z/0-9/dot address skips the general path: same answer either way
+    addr = f"{local}@{domain}"
+    normalise_parts(addr, tags, provider)  # the domain memo now knows the domain
+    parts = normalise_parts(addr, tags, provider)
+    general = _normalise_slow(addr, tags, provider)
+    assert (parts and parts[0]) == general
+    if parts is not None and general is not None:
+        assert parts[1] == general.rpartition("@")[2]
