@@ -27,13 +27,14 @@ from matching.participants import (
     R_CONTACT_WHY,
     R_DECISIONS,
     R_DROPPED,
-    R_FIELDS,
     R_INFO,
     R_INTERNAL,
     R_LABEL,
     R_STRIDE,
     REASON_RANK,
     clean_name,
+    link_fields,
+    rank_at,
     resolve_raw,
 )
 from matching.records import LinkDecision, NewCompany, NewContact, new_company, new_contact
@@ -78,7 +79,7 @@ class Resolved(NamedTuple):
     info: DomainInfo
     internal: bool
     dropped: bool  # a robot or blocklisted
-    decisions: tuple[LinkDecision, ...]  # in the memo: target key, rank, fields, inline
+    decisions: tuple[LinkDecision, ...]  # in the memo: target key, kind, explanation
     auto: int  # NO_AUTO, AUTO_CONTACT (at the domain's first company) or AUTO_COMPANY
     # AUTO_CONTACT: (contact reason,); AUTO_COMPANY: (name, company reason, contact reason)
     auto_text: tuple[str, ...]
@@ -103,15 +104,10 @@ def view(hit: Raw) -> Resolved:
         DomainInfo._make(hit[R_INFO]),
         hit[R_INTERNAL],
         hit[R_DROPPED],
-        tuple(as_link(_fields_at(hit, i)) for i in range(R_DECISIONS, len(hit), R_STRIDE)),
+        tuple(as_link(link_fields(hit, i)) for i in range(R_DECISIONS, len(hit), R_STRIDE)),
         hit[R_AUTO],
         _auto_text(hit),
     )
-
-
-def _fields_at(hit: Raw, i: int) -> tuple[Any, ...]:
-    """The ``LinkDecision`` fields of the decision at position ``i`` of a memo entry."""
-    return hit[i + 2 : i + 2 + R_FIELDS]
 
 
 def _auto_text(hit: Raw) -> tuple[str, ...]:
@@ -129,10 +125,10 @@ Entry = tuple[object, int, tuple[Any, ...]]  # target key, reason rank, LinkDeci
 def merge(decisions: dict[object, Entry], hit: Raw) -> None:
     """Add a memo entry's decisions; for a target already linked the strongest reason wins."""
     for i in range(R_DECISIONS, len(hit), R_STRIDE):
-        key, rank = hit[i], hit[i + 1]
+        key, rank = hit[i], rank_at(hit, i)
         old = decisions.get(key)
         if old is None or rank < old[1]:
-            decisions[key] = (key, rank, _fields_at(hit, i))
+            decisions[key] = (key, rank, link_fields(hit, i))
 
 
 def links_of(decisions: dict[object, Entry]) -> tuple[LinkDecision, ...]:

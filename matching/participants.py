@@ -11,15 +11,16 @@ What a participant address resolves to depends only on the raw string, the
 index and the policy, so it is memoised per raw string. A memo entry is one
 flat tuple (read with the ``R_*`` positions; :class:`matching.links.Resolved`
 is the readable view): address, domain facts, internal, dropped, auto mode,
-the three auto texts, then per decision the target key, the reason rank and
-the seven ``LinkDecision`` fields, inline. Flat on purpose: CPython's
+the three auto texts, then per decision the target key, its kind (the
+reason) and its explanation; :func:`link_fields` spells out the
+``LinkDecision`` when a message needs one. Flat on purpose: CPython's
 collector untracks a tuple of atomic values only once its inner tuples are
 untracked, and every container that outlives its message brings the next
 young-generation collection nearer. An entry is one such container (its
-domain facts are the domain memo's, long untracked); a link is built from a
-slice of it when a message needs one. The earlier nested layouts left most
-entries tracked into the oldest generation, or paid one collection per ~200
-cold addresses instead of one per ~700.
+domain facts are the domain memo's, long untracked), and short: each
+collection visits every item of every young tuple twice. The earlier nested
+layouts left most entries tracked into the oldest generation, or paid one
+collection per ~200 cold addresses instead of one per ~700.
 Entries are typed ``tuple[Any, ...]``: mypyc would re-box a fixed-length
 tuple type into a new object on every store.
 """
@@ -83,7 +84,7 @@ AUTO_CONTACT: Final = 1  # a contact at the domain's only company
 AUTO_COMPANY: Final = 2  # a company for the registrable domain and a contact there
 
 # memo entry positions (links.Resolved); decisions start at R_DECISIONS, R_STRIDE
-# apart: target key, reason rank, then the LinkDecision fields (R_FIELDS of them)
+# apart: target key, kind (K_*), explanation; link_fields() makes the LinkDecision
 R_ADDRESS: Final = 0
 R_INFO: Final = 1
 R_INTERNAL: Final = 2
@@ -93,8 +94,13 @@ R_LABEL: Final = 5  # AUTO_COMPANY: the new company's name
 R_COMPANY_WHY: Final = 6  # AUTO_COMPANY: why the company is created
 R_CONTACT_WHY: Final = 7  # AUTO_CONTACT, AUTO_COMPANY: why the contact is created
 R_DECISIONS: Final = 8
-R_FIELDS: Final = 7
-R_STRIDE: Final = 9
+R_STRIDE: Final = 3
+# decision kinds: a reason and where its target key goes; K_NEW_CONTACT ranks as _AUTO
+K_CONTACT: Final = 0  # key ~contact id
+K_CONTACTS_COMPANY: Final = 1  # key company id
+K_DOMAIN: Final = 2  # key company id
+K_NEW_COMPANY: Final = 3  # key the new company's domain
+K_NEW_CONTACT: Final = 4  # key the new contact's address
 
 # matching.rules.DomainInfo positions and matching.index's packing, as C constants
 _D_INTERNAL: Final = 2
@@ -218,7 +224,7 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
     A decision is the target key (a company id, ``~contact id``, or for
     records still to be created the new company's domain or the new
     contact's address, told apart by the ``@``; a plain string, not a pair),
-    the reason's rank and the ``LinkDecision`` fields, all inline. The usual
+    its kind (``K_*``) and the explanation, all inline. The usual
     cases return one tuple display, the rest (:func:`_decide_list`) grow a list.
     """
     packed = hot.contacts.get(addr)
@@ -227,21 +233,17 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
             return _decide_list(hot, addr, info, packed)
         contact = packed & _CONTACT_MASK
         company = (packed >> _CONTACT_BITS) - 1
-        contact_id: object = contact  # boxed once, not once per use
         number = str(contact)
         why = f"{addr} is contact #{number} (exact address)"
         if company >= 0:
             company_id: object = company
             why2 = f"{addr} is contact #{number} of company #{company}"
             return (addr, info, False, False, NO_AUTO, None, None, None,
-                    ~contact, _BY_CONTACT, None, contact_id, "contact_address", addr, why,
-                    None, None,
-                    company_id, _CONTACTS_COMPANY, company_id, None, "contact_company", addr,
-                    why2, None, None)  # fmt: skip
+                    ~contact, K_CONTACT, why,
+                    company_id, K_CONTACTS_COMPANY, why2)  # fmt: skip
         if info[_D_FREEMAIL] or info[_D_DISPOSABLE] or not info[_D_COMPANIES]:
             return (addr, info, False, False, NO_AUTO, None, None, None,
-                    ~contact, _BY_CONTACT, None, contact_id, "contact_address", addr, why,
-                    None, None)  # fmt: skip
+                    ~contact, K_CONTACT, why)  # fmt: skip
         return _decide_list(hot, addr, info, packed)
     if info[_D_FREEMAIL] or info[_D_DISPOSABLE]:
         return (addr, info, False, False, NO_AUTO, None, None, None)
@@ -258,16 +260,13 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
             why = f"{domain} is under {cd}, a registered domain of company #{number}"
         if not hot.auto_contacts:
             return (addr, info, False, False, NO_AUTO, None, None, None,
-                    by_domain, _BY_DOMAIN, by_domain, None, "company_domain", addr, why, None,
-                    None)  # fmt: skip
+                    by_domain, K_DOMAIN, why)  # fmt: skip
         contact_why = (
             f"{addr} is not a contact and {cd} is a domain of company "
             f"#{number}, so a contact is created (auto_create={hot.auto_create})"
         )
         return (addr, info, False, False, AUTO_CONTACT, None, None, contact_why,
-                by_domain, _BY_DOMAIN, by_domain, None, "company_domain", addr, why, None,
-                None, addr, _AUTO, None, None, "auto_created_contact", addr, contact_why, None,
-                addr)  # fmt: skip
+                by_domain, K_DOMAIN, why, addr, K_NEW_CONTACT, contact_why)  # fmt: skip
     if companies:
         return _decide_list(hot, addr, info, None)
     if info[_D_CREATABLE]:
@@ -278,9 +277,8 @@ def _decide(hot: _Hot, addr: str, info: tuple[Any, ...]) -> Raw:
             f'"{label}" for {reg} (auto_create={hot.auto_create})'
         )
         return (addr, info, False, False, AUTO_COMPANY, label, company_why, contact_why,
-                reg, _AUTO, None, None, "auto_created_company", addr, company_why, reg, None,
-                addr, _AUTO, None, None, "auto_created_contact", addr, contact_why, None,
-                addr)  # fmt: skip
+                reg, K_NEW_COMPANY, company_why,
+                addr, K_NEW_CONTACT, contact_why)  # fmt: skip
     return (addr, info, False, False, NO_AUTO, None, None, None)
 
 
@@ -294,13 +292,11 @@ def _decide_list(hot: _Hot, addr: str, info: tuple[Any, ...], packed: int | None
             contact = value & _CONTACT_MASK
             company = (value >> _CONTACT_BITS) - 1
             why = f"{addr} is contact #{contact} (exact address)"
-            out += (~contact, _BY_CONTACT, None, contact, "contact_address", addr, why,
-                    None, None)  # fmt: skip
+            out += (~contact, K_CONTACT, why)  # fmt: skip
             if company >= 0:
                 has_company = True
                 why = f"{addr} is contact #{contact} of company #{company}"
-                out += (company, _CONTACTS_COMPANY, company, None, "contact_company", addr, why,
-                        None, None)  # fmt: skip
+                out += (company, K_CONTACTS_COMPANY, why)  # fmt: skip
         if has_company:
             return tuple(out)
     if info[_D_FREEMAIL] or info[_D_DISPOSABLE]:
@@ -317,14 +313,14 @@ def _decide_list(hot: _Hot, addr: str, info: tuple[Any, ...], packed: int | None
         )
         for company in companies:
             why = f"{where} a registered domain of company #{company}{note}"
-            out += (company, _BY_DOMAIN, company, None, "company_domain", addr, why, None, None)
+            out += (company, K_DOMAIN, why)
         # never guess which of several companies a new contact belongs to
         if packed is None and hot.auto_contacts and len(companies) == 1:
             why = (
                 f"{addr} is not a contact and {cd} is a domain of company "
                 f"#{companies[0]}, so a contact is created (auto_create={hot.auto_create})"
             )
-            out += (addr, _AUTO, None, None, "auto_created_contact", addr, why, None, addr)
+            out += (addr, K_NEW_CONTACT, why)
             out[R_AUTO] = AUTO_CONTACT
             out[R_CONTACT_WHY] = why
         return tuple(out)
@@ -407,12 +403,8 @@ def match_participants(
         for i in range(R_DECISIONS, len(hit), R_STRIDE):  # the strongest reason per target wins
             key = hit[i]
             old = chosen.get(key)
-            if old is None:
-                chosen[key] = _new_tuple(_LINK, hit[i + 2 : i + R_STRIDE])
-            else:
-                rank: int = hit[i + 1]
-                if rank < REASON_RANK[old[2]]:
-                    chosen[key] = _new_tuple(_LINK, hit[i + 2 : i + R_STRIDE])
+            if old is None or rank_at(hit, i) < REASON_RANK[old[2]]:
+                chosen[key] = _new_tuple(_LINK, link_fields(hit, i))
         if hit[R_AUTO]:
             _add_records(hit, part.name, new_contacts, new_companies)
 
@@ -440,6 +432,32 @@ def match_participants(
             tuple(new_companies) if new_companies else (),
         )
     )
+
+
+def link_fields(hit: Raw, i: int) -> tuple[Any, ...]:
+    """The ``LinkDecision`` fields of the decision at position ``i`` of memo entry ``hit``."""
+    key = hit[i]
+    kind: int = hit[i + 1]
+    addr = hit[R_ADDRESS]
+    why = hit[i + 2]
+    fields: tuple[Any, ...]
+    if kind == K_CONTACT:
+        fields = (None, ~key, "contact_address", addr, why, None, None)
+    elif kind == K_CONTACTS_COMPANY:
+        fields = (key, None, "contact_company", addr, why, None, None)
+    elif kind == K_DOMAIN:
+        fields = (key, None, "company_domain", addr, why, None, None)
+    elif kind == K_NEW_COMPANY:
+        fields = (None, None, "auto_created_company", addr, why, key, None)
+    else:
+        fields = (None, None, "auto_created_contact", addr, why, None, key)
+    return fields
+
+
+def rank_at(hit: Raw, i: int) -> int:
+    """The reason rank of the decision at position ``i`` of memo entry ``hit``."""
+    kind: int = hit[i + 1]
+    return _AUTO if kind == K_NEW_CONTACT else kind
 
 
 def _result(fields: tuple[Any, ...]) -> MatchResult:
