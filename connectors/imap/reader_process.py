@@ -182,6 +182,8 @@ class ReaderPool:
                 message = pipe.recv()
             except (EOFError, OSError) as exc:
                 raise ReaderFailed(n, f"reader process ended ({type(exc).__name__})") from exc
+            except Exception as exc:  # a message that does not unpickle: take over, too
+                raise ReaderFailed(n, f"unreadable message ({type(exc).__name__})") from exc
             if message[0] == "ok" and message[1] == n:
                 yield n, message[2]
             elif message[0] == "failed":
