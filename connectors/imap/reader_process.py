@@ -145,11 +145,11 @@ class ReaderPool:
         self._finished = False
         self._pipes: list[Connection] = []
         self._procs: list[Any] = []
+        child = reader_params(params)  # before taking slots: resolving may fail
         self._held = _take_slots(min(processes, len(self.chunks)))
         if not self._held:
             raise ReadersBusy("every reader process slot is in use by other backfills")
         count = self.processes = self._held
-        child = reader_params(params)
         try:
             for i in range(count):
                 mine = self.chunks[i::count]
