@@ -1,7 +1,8 @@
 """Build hook: compile matching's hot path with mypyc (README, "Matching at scale").
 
-Only the per-address path is compiled (``matching/addresses.py`` and
-``matching/participants.py``), so a build stays short. The same sources run
+Only the per-address and per-message path is compiled (normalising,
+deciding, the message scan and the records it hands out), so a build stays
+short. The same sources run
 as plain Python when the extension is absent; ``SYNCD_PURE_PYTHON=1`` skips
 compiling (no C compiler, debugging, or measuring the difference).
 """
@@ -13,7 +14,12 @@ from pathlib import Path
 
 from setuptools import setup
 
-HOT_PATH = ["matching/addresses.py", "matching/participants.py"]
+HOT_PATH = [
+    "matching/addresses.py",
+    "matching/decisions.py",
+    "matching/participants.py",
+    "matching/records.py",
+]
 
 
 def _ext_modules() -> list[object]:

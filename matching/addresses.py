@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from matching.policy import MatchPolicy
 
 __all__ = [
+    "GMAIL_DOMAINS",
     "decode_encoded_words",
     "has_known_suffix",
     "iter_parent_domains",
@@ -45,6 +46,7 @@ __all__ = [
     "parse_address_header",
     "registrable_domain",
     "registrable_or_none",
+    "simple_local_end",
     "split_address",
 ]
 
@@ -53,7 +55,7 @@ _DOMAIN_SET: Final = frozenset(_DOMAIN_CHARS)
 _ATEXT: Final = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~."
 _SPECIALS: Final = frozenset('()<>[]:;@\\,"')
 _IDN_DOTS: Final = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
-_GMAIL: Final = frozenset({"gmail.com", "googlemail.com"})
+GMAIL_DOMAINS: Final = frozenset({"gmail.com", "googlemail.com"})
 
 
 def normalise_address(addr: object, policy: MatchPolicy | None = None) -> str | None:
@@ -83,14 +85,14 @@ def normalise_parts(addr: object, strip_plus: bool, provider_rules: bool) -> tup
     """
     if type(addr) is not str or not isinstance(addr, str):  # the second narrows for mypy
         return None
-    at = _simple_local_end(addr)
+    at = simple_local_end(addr)
     if at > 0:  # the usual case: jana.novak12@acme.sk, already normalised
         raw_domain = addr[at + 1 :]
         domain = _DOMAIN_MEMO.get(raw_domain)
         if (
             domain is not None
             and domain == raw_domain
-            and not (provider_rules and domain in _GMAIL)
+            and not (provider_rules and domain in GMAIL_DOMAINS)
         ):
             return addr, domain
     at = addr.rfind("@")
@@ -109,7 +111,7 @@ def normalise_parts(addr: object, strip_plus: bool, provider_rules: bool) -> tup
         head = low.partition("+")[0]
         if head:
             low = head
-    if provider_rules and domain in _GMAIL:
+    if provider_rules and domain in GMAIL_DOMAINS:
         gmail = _gmail(low)
         return None if gmail is None else (gmail, "gmail.com")
     if low == local and domain == raw_domain:
@@ -117,7 +119,7 @@ def normalise_parts(addr: object, strip_plus: bool, provider_rules: bool) -> tup
     return f"{low}@{domain}", domain
 
 
-def _simple_local_end(addr: str) -> int:
+def simple_local_end(addr: str) -> int:
     """The ``@`` after a local part of only a-z, 0-9 and dots, else -1.
 
     Such a local part needs no lower-casing, unquoting or tag cutting; one
@@ -178,7 +180,7 @@ def _normalise_slow(addr: str, strip_plus: bool, provider_rules: bool) -> str | 
         head = low.partition("+")[0]
         if head:
             low = head
-    if provider_rules and domain in _GMAIL:
+    if provider_rules and domain in GMAIL_DOMAINS:
         return _gmail(low)
     return f"{low}@{domain}"
 

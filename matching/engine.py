@@ -14,8 +14,8 @@ Order of the rules, per participant (after normalisation):
 6. auto-creation, if the policy allows it (``auto_created_*``).
 
 Each link targets one record (see :mod:`matching.links`). The rules run in
-:mod:`matching.participants`, the compiled hot path; this module is the
-public face.
+:mod:`matching.decisions` (per address) and :mod:`matching.participants` (per
+message), the compiled hot path; this module is the public face.
 
 Message-level rules: bulk mail (``drop_bulk``) and internal-only mail
 (unless ``log_internal_only``) are not logged, nor is mail with no external

@@ -4,7 +4,7 @@ Each link targets one record: a contact link has ``company_id=None`` and a
 company link ``contact_id=None`` (Twenty's message-participant targets work
 the same way), so a user can unlink a message from a company without
 unlinking it from the person, and a tombstone means exactly one thing.
-The per-participant rules live in :func:`matching.participants.resolve_raw`
+The per-participant rules live in :func:`matching.decisions.resolve_raw`
 (the compiled hot path); the engine and ``explain`` both use it, so they can
 never disagree. This module holds their readable view and the collector
 ``explain`` uses.
@@ -12,12 +12,10 @@ never disagree. This module holds their readable view and the collector
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from matching.participants import (
+from matching.decisions import (
     AUTO_COMPANY,
     AUTO_CONTACT,
     NO_AUTO,
@@ -31,13 +29,10 @@ from matching.participants import (
     R_INTERNAL,
     R_LABEL,
     R_STRIDE,
-    REASON_RANK,
-    clean_name,
-    link_fields,
-    rank_at,
     resolve_raw,
 )
-from matching.records import LinkDecision, NewCompany, NewContact, new_company, new_contact
+from matching.participants import REASON_RANK, make_link, rank_at
+from matching.records import LinkDecision, NewCompany, NewContact, clean_name
 from matching.rules import D_COMPANIES, D_REGISTRABLE, DomainInfo
 
 if TYPE_CHECKING:
@@ -70,7 +65,7 @@ class Resolved(NamedTuple):
     Everything here depends only on the raw address, the index and the
     policy, so it is memoised per raw string. The memo holds these fields as
     one flat tuple of atomic values and plain tuples (read with the ``R_*``
-    positions; :mod:`matching.participants` says why flat): the collector
+    positions; :mod:`matching.decisions` says why flat): the collector
     untracks them, so a churning memo costs full collections nothing.
     :func:`resolve` returns this readable view.
     """
@@ -87,9 +82,6 @@ class Resolved(NamedTuple):
 
 Raw = tuple[Any, ...]  # a Resolved as a plain tuple
 
-_new_tuple = tuple.__new__  # NamedTuple.__new__ without its Python-level frame
-as_link: Callable[[tuple[Any, ...]], LinkDecision] = partial(_new_tuple, LinkDecision)
-
 
 def resolve(rules: Rules, raw: str) -> Resolved | None:
     """Normalise, classify and link one raw participant address (the readable view)."""
@@ -104,7 +96,7 @@ def view(hit: Raw) -> Resolved:
         DomainInfo._make(hit[R_INFO]),
         hit[R_INTERNAL],
         hit[R_DROPPED],
-        tuple(as_link(link_fields(hit, i)) for i in range(R_DECISIONS, len(hit), R_STRIDE)),
+        tuple(make_link(hit, i) for i in range(R_DECISIONS, len(hit), R_STRIDE)),
         hit[R_AUTO],
         _auto_text(hit),
     )
@@ -119,7 +111,7 @@ def _auto_text(hit: Raw) -> tuple[str, ...]:
     return ()
 
 
-Entry = tuple[object, int, tuple[Any, ...]]  # target key, reason rank, LinkDecision fields
+Entry = tuple[object, int, LinkDecision]  # target key, reason rank, link
 
 
 def merge(decisions: dict[object, Entry], hit: Raw) -> None:
@@ -128,15 +120,15 @@ def merge(decisions: dict[object, Entry], hit: Raw) -> None:
         key, rank = hit[i], rank_at(hit, i)
         old = decisions.get(key)
         if old is None or rank < old[1]:
-            decisions[key] = (key, rank, link_fields(hit, i))
+            decisions[key] = (key, rank, make_link(hit, i))
 
 
 def links_of(decisions: dict[object, Entry]) -> tuple[LinkDecision, ...]:
     """The merged decisions as ``LinkDecision`` values."""
-    return tuple(map(as_link, map(_fields, decisions.values())))
+    return tuple(map(_link, decisions.values()))
 
 
-_fields = itemgetter(2)
+_link = itemgetter(2)
 
 
 class LinkCollector:
@@ -165,14 +157,12 @@ class LinkCollector:
             why = resolved[R_CONTACT_WHY]
             if addr not in self.new_contacts:
                 company = resolved[R_INFO][D_COMPANIES][0]
-                self.new_contacts[addr] = new_contact(addr, clean_name(name), company, None, why)
+                self.new_contacts[addr] = NewContact(addr, clean_name(name), company, None, why)
         elif auto == AUTO_COMPANY:
             reg = resolved[R_INFO][D_REGISTRABLE]
             label = resolved[R_LABEL]
             company_why, contact_why = resolved[R_COMPANY_WHY], resolved[R_CONTACT_WHY]
             if reg not in self.new_companies:
-                self.new_companies[reg] = new_company(reg, label, company_why)
+                self.new_companies[reg] = NewCompany(reg, label, company_why)
             if addr not in self.new_contacts:
-                self.new_contacts[addr] = new_contact(
-                    addr, clean_name(name), None, reg, contact_why
-                )
+                self.new_contacts[addr] = NewContact(addr, clean_name(name), None, reg, contact_why)
