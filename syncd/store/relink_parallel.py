@@ -1,7 +1,9 @@
 """Re-link in parallel: id slices shared between this process and helpers.
 
-Helper processes start with ``forkserver`` (safe from the daemon's threads),
-each with a copy of the index's tables and its own database connection.
+Helper processes come from the connectors' fork server
+(:func:`connectors.workers.context`: safe from the daemon's threads, the main
+module loaded once there, the runtime's logging set-up run first), each with
+a copy of the index's tables and its own database connection.
 Slices are disjoint, so no two processes touch the same item; if a helper
 dies, this process takes its slices back and finishes alone.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -19,6 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors import workers as helpers
 from matching import CrmIndex, MatchPolicy
 from syncd.store.relink import _INDEX_TABLES, ProgressFn, RelinkStats, relink_range
 
@@ -45,10 +49,17 @@ def _index_tables(index: CrmIndex) -> tuple[Any, ...]:
 
 
 def _helper_start(
-    url: str, tables: tuple[Any, ...], policy: MatchPolicy, now: datetime, chunk: int
+    url: str,
+    tables: tuple[Any, ...],
+    policy: MatchPolicy,
+    now: datetime,
+    chunk: int,
+    setup: Callable[[], None] | None,
 ) -> None:
     """Runs once in each helper process: its own engine and a copy of the index."""
     global _helper
+    if setup is not None:
+        setup()
     from syncd.store.db import make_engine, session_factory
 
     index = CrmIndex(tables[0])
@@ -86,13 +97,12 @@ def relink_parallel(
     slices = deque((a, min(a + step, hi)) for a in range(lo, hi, step))
     stats = RelinkStats()
     done = 0
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    ctx = helpers.context() or multiprocessing.get_context("spawn")
     pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
         max_workers=workers - 1,
         mp_context=ctx,
         initializer=_helper_start,
-        initargs=(url, _index_tables(index), policy, now, chunk),
+        initargs=(url, _index_tables(index), policy, now, chunk, helpers.helper_setup()),
     )
     pending: dict[Future[RelinkStats], tuple[int, int]] = {}
 

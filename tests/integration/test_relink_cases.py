@@ -415,3 +415,36 @@ def test_parallel_relink_finishes_alone_when_a_helper_dies(
     assert (stats.items, stats.created) == (12, 12)
     assert len(_links(p.engine)) == 12
     p.engine.dispose()
+
+
+def test_relink_helpers_come_from_the_shared_server_and_run_the_runtime_setup(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-link helpers fork from connectors.workers' server and run the logging set-up first."""
+    import functools
+
+    import syncd.store.relink_parallel as relink
+    from connectors import workers
+
+    mails = [(f"buyer{n}@acme.sk", ME) for n in range(12)]
+    p = _pipeline(tmp_path, db_url, mails)
+    with session_factory(p.engine).begin() as s:
+        _company(s, "ACME", "acme.sk")
+    with session_factory(p.engine)() as s:
+        index = p.index(s)
+    contexts: list[object] = []
+    real_context = workers.context
+
+    def spy() -> object:
+        ctx = real_context()
+        contexts.append(ctx)
+        return ctx
+
+    monkeypatch.setattr(relink.helpers, "context", spy)
+    marker = tmp_path / "helper-setup-ran"
+    monkeypatch.setattr(workers, "_setup", functools.partial(marker.write_text, "ran"))
+    stats = relink_all(p.sessions, index, p.policy, datetime.now(UTC), chunk=2, workers=2)
+    assert (stats.items, stats.created) == (12, 12)
+    assert contexts and contexts[0] is not None
+    assert marker.read_text() == "ran"  # written by the helper, not by this process
+    p.engine.dispose()
