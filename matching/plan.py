@@ -9,6 +9,10 @@ on Twenty's ``computeTargetReconciliationOperations``:
   automatic link that coexists with the tombstone is removed;
 * automatic links no longer desired are removed, duplicates collapsed;
 * desired links not stored are created; a changed reason is an update;
+* an automatic link made when its record was auto-created (reason
+  ``auto_created_*``) is up to date for any decision on the same pair: its
+  reason and explanation record why the record exists, so a later match
+  (``contact_address`` once the contact is in the CRM) does not rewrite it;
 * decisions whose record must still be auto-created (``new_*`` set, id
   None) are skipped: the store creates the record, then plans again.
 
@@ -27,9 +31,10 @@ from matching.links import REASON_RANK
 if TYPE_CHECKING:
     from matching.links import LinkDecision
 
-__all__ = ["ExistingLink", "LinkOp", "plan_links"]
+__all__ = ["AUTO_CREATED_PREFIX", "ExistingLink", "LinkOp", "plan_links"]
 
 Pair = tuple[int | None, int | None]
+AUTO_CREATED_PREFIX = "auto_created_"  # reasons of links made with an auto-created record
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +117,16 @@ def plan_links(desired: Iterable[LinkDecision], existing: Iterable[ExistingLink]
                 creates.append(
                     LinkOp("create", d.company_id, d.contact_id, d.reason, d.explanation)
                 )
-        elif not row.manual and key not in tombstones and row.reason != d.reason:
+        elif not row.manual and key not in tombstones and not _up_to_date(row, d):
             updates.append(
                 LinkOp("update", d.company_id, d.contact_id, d.reason, d.explanation, row.link_id)
             )
     return removes + updates + creates
+
+
+def _up_to_date(row: ExistingLink, d: LinkDecision) -> bool:
+    """An automatic row needs no update for ``d`` (same pair)."""
+    return row.reason == d.reason or row.reason.startswith(AUTO_CREATED_PREFIX)
 
 
 def _remove(e: ExistingLink, why: str) -> LinkOp:

@@ -44,6 +44,7 @@ from matching import (
     match_participants,
     plan_links,
 )
+from matching.plan import AUTO_CREATED_PREFIX
 from syncd.store.crm import driver_rows
 from syncd.store.link_changes import LinkChanges
 from syncd.store.models import Communication, Link, ParticipantRow
@@ -130,18 +131,27 @@ def _unchanged(desired: tuple[LinkDecision, ...], stored: list[StoredLink]) -> b
     """True when the stored links are exactly the desired ones, all automatic.
 
     The common case of a re-link; :func:`matching.plan_links` would return no
-    operation for it, so it is skipped.
+    operation for it, so it is skipped. A link made with an auto-created
+    record (``auto_created_*``) stands for any decision on its pair, as in
+    ``plan_links``.
     """
     if len(desired) != len(stored):
         return False
-    have = set()
+    have: dict[tuple[int | None, int | None], str] = {}
     for _, _, company, contact, reason, manual, unlinked in stored:
         if manual or unlinked:
             return False
-        have.add((company, contact, reason))
-    return len(have) == len(stored) and all(
-        (d.company_id, d.contact_id, d.reason) in have for d in desired
-    )
+        have[company, contact] = reason
+    if len(have) != len(stored):
+        return False
+    for d in desired:
+        # pop: a pair desired twice cannot stand for two stored links
+        reason = have.pop((d.company_id, d.contact_id), "")
+        if not reason:
+            return False
+        if reason != d.reason and not reason.startswith(AUTO_CREATED_PREFIX):
+            return False
+    return True
 
 
 def _existing(stored: list[StoredLink]) -> list[ExistingLink]:

@@ -81,6 +81,38 @@ def ops(result: list[LinkOp]) -> list[tuple[str, int | None, int | None, str, in
             [],
             [("create", None, 10, "contact_address", None)],  # the stronger reason wins
         ),
+        # A link made with its auto-created record keeps its provenance: any decision
+        # on the same pair (the record is in the CRM now) leaves it alone ...
+        ([want(None, 10)], [have(1, None, 10, "auto_created_contact")], []),
+        ([want(1, None, "contact_company")], [have(1, 1, None, "auto_created_company")], []),
+        ([want(1, None, "company_domain")], [have(1, 1, None, "auto_created_company")], []),
+        (
+            [want(None, 10, "auto_created_contact")],
+            [have(1, None, 10, "auto_created_contact")],
+            [],
+        ),
+        # ... but it goes when no decision wants the pair, or the user unlinked it.
+        (
+            [],
+            [have(1, None, 10, "auto_created_contact")],
+            [("remove", None, 10, "auto_created_contact", 1)],
+        ),
+        (
+            [want(None, 10)],
+            [
+                have(1, None, 10, "auto_created_contact"),
+                have(2, None, 10, unlinked=True, manual=True),
+            ],
+            [("remove", None, 10, "auto_created_contact", 1)],
+        ),
+        (
+            [want(None, 11)],
+            [have(1, None, 10, "auto_created_contact")],
+            [
+                ("remove", None, 10, "auto_created_contact", 1),
+                ("create", None, 11, "contact_address", None),
+            ],
+        ),
         (
             [want(None, 10), want(1, None, "contact_company")],
             [have(5, 2, None, "company_domain"), have(6, None, 10)],
@@ -107,7 +139,9 @@ def test_ops_carry_explanations() -> None:
 # --- properties -------------------------------------------------------------------------------
 
 _IDS = st.one_of(st.none(), st.integers(1, 4))
-_REASONS = st.sampled_from(["contact_address", "company_domain", "contact_company", "manual"])
+_REASONS = st.sampled_from(
+    ["contact_address", "company_domain", "contact_company", "auto_created_contact", "manual"]
+)
 
 
 @st.composite
