@@ -228,6 +228,9 @@ def _decide(hot: Hot, addr: str, info: tuple[Any, ...]) -> Raw:
             return _decide_list(hot, addr, info, packed)
         contact = packed & _CONTACT_MASK
         company = (packed >> _CONTACT_BITS) - 1
+        if company >= 0 and info[_D_COMPANIES] and not _only(info[_D_COMPANIES], company):
+            # at another company's domain: that company's page collects it too
+            return _decide_list(hot, addr, info, packed)
         number = str(contact)
         why = f"{addr} is contact #{number} (exact address)"
         if company >= 0:
@@ -280,23 +283,23 @@ def _decide(hot: Hot, addr: str, info: tuple[Any, ...]) -> Raw:
 def _decide_list(hot: Hot, addr: str, info: tuple[Any, ...], packed: int | None) -> Raw:
     """:func:`_decide` for an address shared by contacts, or several links by domain."""
     out: list[Any] = [addr, info, False, False, NO_AUTO, None, None, None]
+    linked: list[int] = []  # companies linked through their contacts
     if packed is not None:
         shared = hot.shared_addresses.get(addr) if hot.shared_addresses else None
-        has_company = False
         for value in (packed,) if shared is None else shared:
             contact = value & _CONTACT_MASK
             company = (value >> _CONTACT_BITS) - 1
             why = f"{addr} is contact #{contact} (exact address)"
             out += (~contact, K_CONTACT, why)  # fmt: skip
             if company >= 0:
-                has_company = True
+                linked.append(company)
                 why = f"{addr} is contact #{contact} of company #{company}"
                 out += (company, K_CONTACTS_COMPANY, why)  # fmt: skip
-        if has_company:
-            return tuple(out)
     if info[_D_FREEMAIL] or info[_D_DISPOSABLE]:
         return tuple(out)
     companies: tuple[int, ...] = info[_D_COMPANIES]
+    if linked and all(c in linked for c in companies):
+        return tuple(out)
     if companies:
         cd: str = info[_D_COMPANY_DOMAIN]
         domain: str = info[_D_DOMAIN]
@@ -307,8 +310,9 @@ def _decide_list(hot: Hot, addr: str, info: tuple[Any, ...], packed: int | None)
             else ""
         )
         for company in companies:
-            why = f"{where} a registered domain of company #{company}{note}"
-            out += (company, K_DOMAIN, why)
+            if company not in linked:
+                why = f"{where} a registered domain of company #{company}{note}"
+                out += (company, K_DOMAIN, why)
         # never guess which of several companies a new contact belongs to
         if packed is None and hot.auto_contacts and len(companies) == 1:
             why = (
@@ -320,6 +324,11 @@ def _decide_list(hot: Hot, addr: str, info: tuple[Any, ...], packed: int | None)
             out[R_CONTACT_WHY] = why
         return tuple(out)
     return tuple(out)  # with companies, no record is created (_decide)
+
+
+def _only(companies: tuple[int, ...], company: int) -> bool:
+    """Is ``company`` the one and only owner of the domain (``companies``)?"""
+    return len(companies) == 1 and companies[0] == company
 
 
 def _new_company_texts(hot: Hot, reg: str) -> tuple[str, str]:

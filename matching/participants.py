@@ -99,6 +99,8 @@ def match_participants(
 
     sender_rank = 9
     sender_internal = False
+    keep_robots: bool = policy.log_without_external
+    blocked = False  # a dropped participant was blocklisted, not a robot
     valid = internal = external = 0
     for p in participants:
         part: Any = p
@@ -119,6 +121,8 @@ def match_participants(
             internal += 1
             continue
         if hit[R_DROPPED]:
+            if keep_robots and not blocked and hot.blocks:
+                blocked = hot.rules.is_blocked(hit[R_ADDRESS], hit[R_INFO])
             continue
         addr: str = hit[R_ADDRESS]
         if seen_set is None:
@@ -155,6 +159,8 @@ def match_participants(
             return MatchResult((), direction, True, None, (), ())
         reason = "all participants internal"
     if reason is None and not external:
+        if keep_robots and valid > 0 and not blocked:
+            return MatchResult((), direction, True, None, (), ())
         reason = "no external participant left"
     if reason is None and not links:
         reason = NO_MATCH

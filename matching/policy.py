@@ -29,6 +29,10 @@ class MatchPolicy:
     drop_robots: bool = True  # noreply, mailer-daemon, postmaster, bounces, ...
     drop_bulk: bool = True  # List-Id, Precedence bulk/list/junk, Auto-Submitted != no
     log_internal_only: bool = False  # log mail whose participants are all internal
+    # log mail with no external participant left once robots are dropped (a
+    # colleague and a noreply@ sender): stored on no timeline; mail from a
+    # blocklisted address is never logged
+    log_without_external: bool = False
     auto_create: AutoCreate = "off"
 
     def __post_init__(self) -> None:

@@ -10,8 +10,10 @@ RFC 2919 (List-Id) and RFC 3834 (Auto-Submitted).
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import re
+import unicodedata
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -131,7 +133,7 @@ class Rules:
             if not e:
                 continue
             if any(c in e for c in "*?["):
-                patterns.append(fnmatch.translate(e))
+                patterns.append(fnmatch.translate(_pattern_text(e)))
             elif "@" in e.lstrip("@"):
                 a = normalise_address(e, policy)
                 if a is not None:
@@ -150,7 +152,7 @@ class Rules:
         self.drop_robots = policy.drop_robots
         self.auto_contacts = policy.auto_create != "off"
         self.auto_companies = policy.auto_create == "contacts_and_companies"
-        self.domain_cache: dict[str, Facts] = {}
+        self.domain_cache: dict[str, Facts] = {}  # keys: normalised domains only
         self.address_cache: dict[str, Any] = {}  # raw address -> links.Resolved, as a tuple
         # a new company's name and reason, per registrable domain (links._new_company_texts)
         self.text_cache: dict[str, Any] = {}
@@ -210,6 +212,23 @@ class Rules:
             domain, reg, internal, freemail, disposable, blocked, companies, company_domain,
             creatable,
         )  # fmt: skip
+
+
+def _pattern_text(entry: str) -> str:
+    """A blocklist pattern in the form addresses are normalised to (NFC, Unicode IDN labels).
+
+    ``*@xn--bcher-kva.de`` becomes ``*@bücher.de``: patterns match normalised
+    addresses, whose domains are in Unicode form.
+    """
+    text = unicodedata.normalize("NFC", entry.lower())
+    head, at, domain = text.rpartition("@")
+    labels = []
+    for label in domain.split("."):
+        if label.startswith("xn--") and not any(c in label for c in "*?[]"):
+            with contextlib.suppress(UnicodeError, ValueError):  # not punycode: as written
+                label = unicodedata.normalize("NFC", label[4:].encode("ascii").decode("punycode"))
+        labels.append(label.lower())
+    return head + at + ".".join(labels)
 
 
 def evict_oldest(cache: dict[str, Any]) -> None:

@@ -52,6 +52,7 @@ class MatchingConfig(Strict):
     drop_robots: bool = True
     drop_bulk: bool = True
     log_internal_only: bool = False
+    log_without_external: bool = False
     keep_unmatched: bool = True
 
 

@@ -71,6 +71,7 @@ def policy_from(settings: Settings) -> MatchPolicy:
         drop_robots=m.drop_robots,
         drop_bulk=m.drop_bulk,
         log_internal_only=m.log_internal_only,
+        log_without_external=m.log_without_external,
         auto_create=m.auto_create,
     )
 

@@ -147,6 +147,44 @@ def test_reused_message_id_keeps_both_messages(tmp_path: Path, db_url: str) -> N
     engine.dispose()
 
 
+@pytest.mark.parametrize("keep", [False, True])
+def test_mail_with_no_external_party_left_follows_the_policy(
+    tmp_path: Path, db_url: str, keep: bool
+) -> None:
+    """A robot's mail to a colleague: not logged by default, kept on no timeline if asked."""
+    _seed_crm(db_url)
+    box = _maildir(
+        tmp_path / "box",
+        {
+            "robot": _msg(1, "noreply@acme.sk", "peter@tatrasoft.sk", "Vaša objednávka"),
+            "blocked": _msg(2, "spam@blocked.sk", "peter@tatrasoft.sk", "Výhra!"),
+            "jan": _msg(3, "jan@acme.sk", "peter@tatrasoft.sk", "Ponuka"),
+        },
+    )
+    settings = parse_settings(
+        {
+            "database": {"url": db_url},
+            "organisation": {"internal_domains": ["tatrasoft.sk"]},
+            "matching": {"log_without_external": keep, "blocklist": ["blocked.sk"]},
+            "connectors": [{"name": "box", "kind": "maildir", "path": str(box)}],
+        },
+        tmp_path,
+    )
+    engine = make_engine(db_url)
+    Pipeline(settings, engine).sync("box")  # type: ignore[arg-type]
+    with session_factory(engine)() as s:
+        rows = dict(
+            s.execute(
+                select(Communication.subject, func.count(Link.id))
+                .outerjoin(Link, Link.communication_id == Communication.id)
+                .group_by(Communication.subject)
+            ).all()
+        )
+    expected = {"Ponuka": 1} | ({"Vaša objednávka": 0} if keep else {})
+    assert rows == expected  # the blocklisted sender's mail is never logged
+    engine.dispose()
+
+
 @pytest.fixture
 def demo_config(tmp_path: Path, db_url: str) -> Path:
     """The bundled demo, copied, pointed at the test database."""

