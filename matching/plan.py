@@ -8,7 +8,8 @@ on Twenty's ``computeTargetReconciliationOperations``:
 * a manual unlink (a tombstone row) blocks re-creating that pair, and an
   automatic link that coexists with the tombstone is removed;
 * automatic links no longer desired are removed, duplicates collapsed;
-* desired links not stored are created; a changed reason is an update;
+* desired links not stored are created; a changed reason or explanation
+  is an update (the stored explanation is what ``syncd explain`` says);
 * an automatic link made when its record was auto-created (reason
   ``auto_created_*``) is up to date for any decision on the same pair: its
   reason and explanation record why the record exists, so a later match
@@ -47,6 +48,7 @@ class ExistingLink:
     reason: str
     manual: bool
     unlinked: bool
+    explanation: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,9 @@ def plan_links(desired: Iterable[LinkDecision], existing: Iterable[ExistingLink]
 
 def _up_to_date(row: ExistingLink, d: LinkDecision) -> bool:
     """An automatic row needs no update for ``d`` (same pair)."""
-    return row.reason == d.reason or row.reason.startswith(AUTO_CREATED_PREFIX)
+    if row.reason == d.reason and row.explanation == d.explanation:
+        return True
+    return row.reason.startswith(AUTO_CREATED_PREFIX)
 
 
 def _remove(e: ExistingLink, why: str) -> LinkOp:

@@ -147,10 +147,11 @@ def _reconcile_links(session: Session, revisits: list[Revisit], now: datetime) -
             _LINKS.c.reason,
             _LINKS.c.manual,
             _LINKS.c.unlinked,
+            _LINKS.c.explanation,
         ).where(_LINKS.c.communication_id.in_(chunk))
-        for cid, lid, company, contact, reason, manual, unlinked in session.execute(q):
+        for cid, lid, company, contact, reason, manual, unlinked, why in session.execute(q):
             stored.setdefault(cid, []).append(
-                ExistingLink(lid, company, contact, reason, bool(manual), bool(unlinked))
+                ExistingLink(lid, company, contact, reason, bool(manual), bool(unlinked), why)
             )
     changes = LinkChanges()
     for r in revisits:

@@ -4,7 +4,7 @@ Communications are walked in id order (keyset pagination), a chunk per short
 transaction. For each item the stored participants are matched again against
 the current CRM index and :func:`matching.plan_links` reconciles the result
 with the stored links: automatic links that no longer hold are removed, new
-ones created, changed reasons updated. Manual links and manual unlinks
+ones created, changed reasons and explanations updated. Manual links and manual unlinks
 (tombstones) always survive. Relinking never auto-creates records (it matches
 with ``auto_create="off"``) and never drops stored history.
 
@@ -77,7 +77,9 @@ class _Participant(NamedTuple):
 
 
 _participant = tuple.__new__  # (cls, row): a NamedTuple from a row tuple, no Python frame
-StoredLink = tuple[int, int, int | None, int | None, str, Any, Any]  # a row of _load's query
+# a row of _load's query: communication, link id, company, contact, reason, explanation,
+# manual, unlinked
+StoredLink = tuple[int, int, int | None, int | None, str, str | None, Any, Any]
 
 
 @dataclass(slots=True)
@@ -119,6 +121,7 @@ def _load(
         _LINK.c.company_id,
         _LINK.c.contact_id,
         _LINK.c.reason,
+        _LINK.c.explanation,
         _LINK.c.manual,
         _LINK.c.unlinked,
     ).where(_LINK.c.communication_id > lo, _LINK.c.communication_id <= hi)
@@ -131,33 +134,37 @@ def _unchanged(desired: tuple[LinkDecision, ...], stored: list[StoredLink]) -> b
     """True when the stored links are exactly the desired ones, all automatic.
 
     The common case of a re-link; :func:`matching.plan_links` would return no
-    operation for it, so it is skipped. A link made with an auto-created
-    record (``auto_created_*``) stands for any decision on its pair, as in
+    operation for it, so it is skipped. Explanations are compared only once
+    the pair and reason agree. A link made with an auto-created record
+    (``auto_created_*``) stands for any decision on its pair, as in
     ``plan_links``.
     """
     if len(desired) != len(stored):
         return False
-    have: dict[tuple[int | None, int | None], str] = {}
-    for _, _, company, contact, reason, manual, unlinked in stored:
-        if manual or unlinked:
+    have: dict[tuple[int | None, int | None], StoredLink] = {}
+    for row in stored:
+        if row[6] or row[7]:  # manual, unlinked
             return False
-        have[company, contact] = reason
+        have[row[2], row[3]] = row
     if len(have) != len(stored):
         return False
     for d in desired:
         # pop: a pair desired twice cannot stand for two stored links
-        reason = have.pop((d.company_id, d.contact_id), "")
-        if not reason:
+        link = have.pop((d.company_id, d.contact_id), None)
+        if link is None:
             return False
-        if reason != d.reason and not reason.startswith(AUTO_CREATED_PREFIX):
+        reason = link[4]
+        if (reason != d.reason or link[5] != d.explanation) and not reason.startswith(
+            AUTO_CREATED_PREFIX
+        ):
             return False
     return True
 
 
 def _existing(stored: list[StoredLink]) -> list[ExistingLink]:
     return [
-        ExistingLink(lid, company, contact, reason, bool(manual), bool(unlinked))
-        for _, lid, company, contact, reason, manual, unlinked in stored
+        ExistingLink(lid, company, contact, reason, bool(manual), bool(unlinked), explanation)
+        for _, lid, company, contact, reason, explanation, manual, unlinked in stored
     ]
 
 

@@ -21,8 +21,11 @@ def have(
     *,
     manual: bool = False,
     unlinked: bool = False,
+    explanation: str | None = None,
 ) -> ExistingLink:
-    return ExistingLink(link_id, company, contact, reason, manual, unlinked)
+    """A stored link; its explanation by default the one ``want`` gives for its reason."""
+    why = f"because {reason}" if explanation is None else explanation
+    return ExistingLink(link_id, company, contact, reason, manual, unlinked, why)
 
 
 def ops(result: list[LinkOp]) -> list[tuple[str, int | None, int | None, str, int | None]]:
@@ -81,6 +84,24 @@ def ops(result: list[LinkOp]) -> list[tuple[str, int | None, int | None, str, in
             [],
             [("create", None, 10, "contact_address", None)],  # the stronger reason wins
         ),
+        # A stale explanation (say a subdomain got registered) is rewritten ...
+        (
+            [want(1, None, "company_domain")],
+            [have(1, 1, None, "company_domain", explanation="acme.sk is a domain of #1")],
+            [("update", 1, None, "company_domain", 1)],
+        ),
+        (
+            [want(None, 10)],
+            [ExistingLink(1, None, 10, "contact_address", False, False, None)],
+            [("update", None, 10, "contact_address", 1)],  # none stored at all
+        ),
+        # ... but never a manual link's or a tombstone's.
+        ([want(None, 10)], [have(1, None, 10, manual=True, explanation="filed by Eva")], []),
+        (
+            [want(None, 10)],
+            [have(1, None, 10, manual=True, unlinked=True, explanation="unlinked by Eva")],
+            [],
+        ),
         # A link made with its auto-created record keeps its provenance: any decision
         # on the same pair (the record is in the CRM now) leaves it alone ...
         ([want(None, 10)], [have(1, None, 10, "auto_created_contact")], []),
@@ -88,7 +109,12 @@ def ops(result: list[LinkOp]) -> list[tuple[str, int | None, int | None, str, in
         ([want(1, None, "company_domain")], [have(1, 1, None, "auto_created_company")], []),
         (
             [want(None, 10, "auto_created_contact")],
-            [have(1, None, 10, "auto_created_contact")],
+            [have(1, None, 10, "auto_created_contact", explanation="created from Mail 0")],
+            [],
+        ),
+        (
+            [want(1, None, "contact_company")],
+            [have(1, 1, None, "auto_created_company", explanation="created from Mail 0")],
             [],
         ),
         # ... but it goes when no decision wants the pair, or the user unlinked it.
@@ -134,6 +160,9 @@ def test_ops_carry_explanations() -> None:
     assert create.explanation == "because contact_address"
     (remove,) = plan_links([], [have(3, 1, None, "company_domain")])
     assert "no longer" in remove.explanation
+    stale = have(4, 1, None, "company_domain", explanation="old words")
+    (update,) = plan_links([want(1, None, "company_domain")], [stale])
+    assert update.explanation == "because company_domain"
 
 
 # --- properties -------------------------------------------------------------------------------
@@ -144,14 +173,17 @@ _REASONS = st.sampled_from(
 )
 
 
+_WHY = st.sampled_from([None, "stale", "because contact_address", "because company_domain"])
+
+
 @st.composite
 def _existing(draw: st.DrawFn) -> list[ExistingLink]:
     rows = draw(
-        st.lists(st.tuples(_IDS, _IDS, _REASONS, st.booleans(), st.booleans()), max_size=10)
+        st.lists(st.tuples(_IDS, _IDS, _REASONS, st.booleans(), st.booleans(), _WHY), max_size=10)
     )
     return [
-        ExistingLink(i, company, contact, reason, manual or unlinked, unlinked)
-        for i, (company, contact, reason, manual, unlinked) in enumerate(rows, start=1)
+        ExistingLink(i, company, contact, reason, manual or unlinked, unlinked, why)
+        for i, (company, contact, reason, manual, unlinked, why) in enumerate(rows, start=1)
     ]
 
 
@@ -173,11 +205,11 @@ def _apply(existing: list[ExistingLink], plan: list[LinkOp]) -> list[ExistingLin
             assert op.link_id is not None
             old = rows[op.link_id]
             rows[op.link_id] = ExistingLink(
-                old.link_id, old.company_id, old.contact_id, op.reason, False, False
+                old.link_id, old.company_id, old.contact_id, op.reason, False, False, op.explanation
             )
         else:
             rows[next_id] = ExistingLink(
-                next_id, op.company_id, op.contact_id, op.reason, False, False
+                next_id, op.company_id, op.contact_id, op.reason, False, False, op.explanation
             )
             next_id += 1
     return list(rows.values())
