@@ -18,12 +18,13 @@ from urllib.parse import unquote
 
 from connectors.base import Participant, Role, Visibility
 from connectors.ical.rules import as_list
+from matching.addresses import normalise_with
 
 _STATUS = {"CANCELLED": "cancelled", "TENTATIVE": "tentative", "CONFIRMED": "confirmed"}
 
 
 def address_of(value: str, params: Any = None) -> str:
-    """Lower-cased addr-spec of a CAL-ADDRESS, or '' when it has none."""
+    """The addr-spec of a CAL-ADDRESS in matching's canonical form, or '' when it has none."""
     text = value.strip()
     if text[:7].lower() == "mailto:":
         text = unquote(text[7:]).split("?", 1)[0].strip()
@@ -32,7 +33,10 @@ def address_of(value: str, params: Any = None) -> str:
     if not text and params is not None:
         email = params.get("EMAIL")
         text = str(email).strip() if email else ""
-    return text.lower() if "@" in text else ""
+    if "@" not in text:
+        return ""
+    # matching's canonical form (Unicode IDN domain), as mail participants are stored
+    return normalise_with(text, False, False) or text.lower()
 
 
 def _participant(prop: Any, role: Role, with_response: bool) -> Participant | None:

@@ -1,23 +1,29 @@
 """Address headers to participants (RFC 5322 3.4, RFC 2047, IDNA).
 
-``getaddresses`` runs on the charset-decoded but still RFC 2047-encoded
-header, and display names are decoded afterwards: decoding first would let
-an encoded comma (``=?utf-8?q?Nov=C3=A1k=2C_J=C3=A1n?=``) split one address
-into two. Domains are compared in Unicode form (``xn--`` labels decoded with
-the ``idna`` codec) so a punycode and a UTF-8 spelling of the same domain
-yield the same participant.
+The headers are read with matching's own forgiving reader
+(:func:`matching.parse_address_header`) and addresses put in its canonical
+form (:func:`matching.addresses.normalise_with`, without the policy's
+plus-tag and provider rules, which matching applies itself): what is stored
+is exactly what ``syncd explain`` shows for the same header. The reader
+splits the still RFC 2047-encoded header and decodes display names
+afterwards, so an encoded comma (``=?utf-8?q?Nov=C3=A1k=2C_J=C3=A1n?=``)
+cannot split one address into two. Domains are in Unicode form (``xn--``
+labels decoded as plain punycode, so ``straße.de`` and
+``xn--strae-oqa.de`` are one participant). An address matching cannot use
+(``root@localhost``) is still kept, lower-cased, as a participant.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from email.utils import getaddresses
 from functools import lru_cache
 
 from connectors.base import Participant, Role
+from matching import parse_address_header
+from matching.addresses import normalise_with
 
-from ._headers import Headers, clean, decode_words, header_text
+from ._headers import Headers, clean, header_text
 
 ROLE_HEADERS: tuple[tuple[str, Role], ...] = (
     ("from", "from"),
@@ -49,26 +55,30 @@ def addresses(raw: bytes) -> tuple[tuple[str, str | None], ...]:
     """(normalised address, display name) pairs of one raw address header value.
 
     Cached: a mailbox's correspondents repeat (the same From and To values
-    come back in thousands of messages), and ``getaddresses`` is the single
-    most expensive step of parsing a message's headers.
+    come back in thousands of messages), and reading an address header is
+    the single most expensive step of parsing a message's headers.
     """
     out = []
-    for name, addr in getaddresses([header_text(raw)]):
+    for name, addr in parse_address_header(header_text(raw)):
         address = normalise_address(addr)
         if address:
             out.append((address, _display_name(name)))
     return tuple(out)
 
 
-def _display_name(name: str) -> str | None:
-    text = clean(decode_words(name)) if name else ""
+def _display_name(name: str | None) -> str | None:
+    """A decoded display name, whitespace collapsed, Outlook's quotes removed."""
+    text = clean(name) if name else ""
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1].strip()  # Outlook's 'Ján Novák'
     return text or None
 
 
 def normalise_address(addr: str) -> str:
-    """Lower-cased addr-spec with a Unicode (NFC) domain; '' if not an address."""
+    """Matching's canonical addr-spec (no policy rules); lower-cased when it has none; ''."""
+    canonical = normalise_with(addr, False, False)
+    if canonical is not None:
+        return canonical
     local, at, domain = addr.strip().strip("<>").rpartition("@")
     local, domain = local.strip(), domain.strip().rstrip(".")
     if not at or not local or not domain or any(ch.isspace() for ch in domain):
@@ -80,12 +90,8 @@ def normalise_address(addr: str) -> str:
 
 @lru_cache(maxsize=4096)
 def unicode_domain(domain: str) -> str:
-    """IDN domain in lower-case Unicode form, whichever form it arrived in."""
-    lowered = domain.lower()
-    if lowered.isascii() and "xn--" not in lowered:
-        return lowered
-    try:
-        ascii_form = lowered.encode("idna") if not lowered.isascii() else lowered.encode()
-        return unicodedata.normalize("NFC", ascii_form.decode("idna")).lower()
-    except UnicodeError:
-        return unicodedata.normalize("NFC", lowered)
+    """The domain of an address matching cannot read (``localhost``, a literal), as kept.
+
+    Lower-case NFC; ``xn--`` labels are left alone (they failed to decode).
+    """
+    return unicodedata.normalize("NFC", domain.lower())

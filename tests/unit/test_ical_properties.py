@@ -139,3 +139,14 @@ def test_occurrence_refs_round_trip(container: str, uid: str, recurrence: str) -
     if not uid:
         return
     assert split_ref(container, occurrence_ref(container, uid, recurrence)) == (uid, recurrence)
+
+
+def test_calendar_addresses_are_stored_as_mail_participants_are() -> None:
+    """CAL-ADDRESSes take matching's canonical form: either IDN spelling, one participant."""
+    from connectors.ical.fields import address_of
+
+    assert address_of("MAILTO:Info@XN--STRAE-OQA.de") == "info@straße.de"
+    assert address_of("mailto:info%40stra%C3%9Fe.de".replace("%40", "@")) == "info@straße.de"
+    assert address_of("mailto:Jana+Team@ACME.sk") == "jana+team@acme.sk"  # no policy rules
+    assert address_of("mailto:root@localhost") == "root@localhost"  # kept, not matchable
+    assert address_of("urn:uuid:1234") == ""

@@ -2,16 +2,16 @@
 
 ``split_headers`` (regex over the block), ``html_to_text`` (regex tokens for
 well-formed documents) and the cached address parsing must give exactly what
-the line-by-line loop, ``html.parser`` and an uncached ``getaddresses`` give;
+the line-by-line loop, ``html.parser`` and an uncached header reader give;
 Hypothesis looks for inputs where they differ.
 """
 
 from __future__ import annotations
 
 import re
-from email.utils import getaddresses
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +20,8 @@ from connectors.mailparse import estimated_size, parse_message, split_headers
 from connectors.mailparse._addresses import _display_name, addresses, normalise_address
 from connectors.mailparse._headers import _split_semicolons, header_text
 from connectors.mailparse._html import _parsed_text, html_to_text
+from matching import parse_address_header
+from matching.addresses import normalise_with
 
 DATA = Path(__file__).parent.parent / "data" / "mail"
 _NAME = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
@@ -114,15 +116,50 @@ def test_html_fast_path_on_real_messages() -> None:
         max_size=12,
     ).map(" ".join)
 )  # fmt: skip
-def test_cached_addresses_equal_getaddresses(value: str) -> None:
+def test_cached_addresses_equal_the_header_reader(value: str) -> None:
     raw = value.encode("utf-8")
     expected = tuple(
         (normalise_address(addr), _display_name(name))
-        for name, addr in getaddresses([header_text(raw)])
+        for name, addr in parse_address_header(header_text(raw))
         if normalise_address(addr)
     )
     assert addresses(raw) == expected
     assert addresses(raw) is addresses(raw)  # cached, immutable
+
+
+HARD_HEADERS = [
+    '"Novák, Ján" <jan@acme.sk>, =?utf-8?q?Nov=C3=A1k=2C_J=C3=A1n?= <jan2@acme.sk>',
+    "=?windows-1250?q?P=E1nek_=A9t=ECp=E1n?= <stepan@firma.cz>",
+    "Team: a@x.sk, B@X.SK;, undisclosed-recipients:;",
+    "info@straße.de, info@xn--strae-oqa.de, info@STRASSE.de",
+    "Jana+CRM@ACME.sk (Jana), J.A.N.A@gmail.com",
+    '"Unterminated <jana@acme.sk>, petr@acme.sk',
+    "jan@acme.sk Petr <petr@acme.sk>",
+    "root@localhost, x@[10.0.0.1]",
+]
+
+
+@pytest.mark.parametrize("header", HARD_HEADERS)
+def test_ingest_reads_headers_as_explain_does(header: str) -> None:
+    """What is stored for a header is what ``syncd explain`` shows for it."""
+    got = [address for address, _ in addresses(header.encode("utf-8"))]
+    matchable = [a for a in got if normalise_with(a, False, False) is not None]
+    want = [
+        a
+        for _, raw in parse_address_header(header)
+        if (a := normalise_with(raw, False, False)) is not None
+    ]
+    assert matchable == want
+
+
+def test_both_idn_forms_are_one_participant() -> None:
+    got = addresses(b"info@stra\xc3\x9fe.de, info@xn--strae-oqa.de, info@STRASSE.de")
+    assert [a for a, _ in got] == ["info@straße.de", "info@straße.de", "info@strasse.de"]
+
+
+def test_addresses_matching_cannot_use_are_still_participants() -> None:
+    got = [a for a, _ in addresses(b"Root <ROOT@localhost>, x@[10.0.0.1]")]
+    assert got == ["root@localhost", "x@[10.0.0.1]"]
 
 
 def reference_semicolons(value: str) -> list[str]:
