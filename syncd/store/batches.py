@@ -26,6 +26,15 @@ from sqlalchemy.orm import Session
 from connectors.base import MailItem, MeetingItem, Quarantined, SourceRef
 from matching import LinkDecision, MatchResult
 from syncd.store import known_items
+from syncd.store.bounded import (
+    DEDUPE_KEY,
+    HEADER_KEY,
+    SCOPE,
+    fit,
+    fit_address,
+    fit_optional,
+    remote_id_row,
+)
 from syncd.store.bulk import insert_rows
 from syncd.store.crm import AutoCreated, create_auto_records
 from syncd.store.models import (
@@ -70,13 +79,18 @@ class BatchStats:
     auto_created: list[str] = field(default_factory=list)
 
 
+def _key(item: MailItem | MeetingItem) -> str:
+    """The item's dedupe key as stored (:mod:`syncd.store.bounded`)."""
+    return fit(item.dedupe_key, DEDUPE_KEY)
+
+
 def _comm_row(p: Planned, now: datetime) -> dict[str, Any]:
     it = p.item
     vis = "metadata" if isinstance(it, MeetingItem) and it.private else p.visibility
     show_subject = vis in ("subject", "full")
     row: dict[str, Any] = {
         "kind": it.kind,
-        "dedupe_key": it.dedupe_key,
+        "dedupe_key": _key(it),
         "subject": it.subject if show_subject else None,
         "body": it.body_text if vis == "full" else None,
         "visibility": vis,
@@ -96,7 +110,11 @@ def _comm_row(p: Planned, now: datetime) -> dict[str, Any]:
         "created_by": None,
     }
     if isinstance(it, MailItem):
-        row.update(message_id=it.message_id, thread_key=it.thread_key, size=it.size)
+        row.update(
+            message_id=fit_optional(it.message_id, HEADER_KEY),
+            thread_key=fit_optional(it.thread_key, HEADER_KEY),
+            size=it.size,
+        )
     else:
         row.update(
             ends_at=it.ends_at,
@@ -105,7 +123,7 @@ def _comm_row(p: Planned, now: datetime) -> dict[str, Any]:
             location=it.location if show_subject else None,
             status=it.status,
             sequence=it.sequence,
-            thread_key=f"ev:{it.uid}",
+            thread_key=fit(f"ev:{it.uid}", HEADER_KEY),
         )
     return row
 
@@ -114,14 +132,15 @@ def _participant_rows(cid: int, item: MailItem | MeetingItem) -> list[dict[str, 
     seen: set[tuple[str, str]] = set()
     rows = []
     for p in item.participants:
-        if (p.role, p.address) in seen:
+        address = fit_address(p.address)
+        if (p.role, address) in seen:
             continue
-        seen.add((p.role, p.address))
+        seen.add((p.role, address))
         rows.append(
             {
                 "communication_id": cid,
                 "role": p.role,
-                "address": p.address,
+                "address": address,
                 "name": p.name,
                 "response": p.response,
             }
@@ -199,10 +218,11 @@ def _write_items(
 ) -> None:
     auto = create_auto_records(session, [p.match for p in planned], now)
     stats.auto_created.extend(auto.describe())
+    keys = [_key(p.item) for p in planned]
     # First occurrence of each key in the batch wins; later ones only add sources.
     unique: dict[str, Planned] = {}
-    for p in planned:
-        unique.setdefault(p.item.dedupe_key, p)
+    for key, p in zip(keys, planned, strict=True):
+        unique.setdefault(key, p)
     rows = {k: _comm_row(p, now) for k, p in unique.items()}
     if session.get_bind().dialect.name == "postgresql":
         rows = _in_lock_order(session, rows)
@@ -244,7 +264,9 @@ def _write_items(
     insert_rows(session, _ATTACHMENTS, attachments)
     stats.updated += known_items.update_meetings(session, meetings, now)
     known_items.upgrade_visibility(session, mails, stored)
-    stats.sources_added += _write_sources(session, connector_id, planned, ids, now)
+    stats.sources_added += _write_sources(
+        session, connector_id, planned, [ids[k] for k in keys], now
+    )
 
 
 def _in_lock_order(session: Session, rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -275,19 +297,19 @@ def _write_sources(
     session: Session,
     connector_id: int,
     planned: list[Planned],
-    ids: dict[str, int],
+    ids: list[int],
     now: datetime,
 ) -> int:
     rows = [
         {
-            "communication_id": ids[p.item.dedupe_key],
+            "communication_id": cid,
             "connector_id": connector_id,
-            "scope": p.item.source.scope,
-            "remote_id": p.item.source.remote_id,
+            "scope": fit(p.item.source.scope, SCOPE),
+            **remote_id_row(p.item.source.remote_id),
             "seen_at": now,
             "gone_at": None,
         }
-        for p in planned
+        for p, cid in zip(planned, ids, strict=True)
     ]
     # A remote id seen again (re-delivered, or content changed under the same
     # id) points at the item it now holds and is no longer gone.
@@ -296,7 +318,7 @@ def _write_sources(
         _SOURCES,
         rows,
         conflict=["connector_id", "scope", "remote_id"],
-        update=["communication_id", "seen_at", "gone_at"],
+        update=["communication_id", "remote_id_full", "seen_at", "gone_at"],
     )
     return len(rows)
 

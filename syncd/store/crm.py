@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from matching import CrmIndex, MatchPolicy, MatchResult
+from syncd.store.bounded import COMPANY_DOMAIN, CONTACT_EMAIL
 from syncd.store.models import (
     Company,
     CompanyDomain,
@@ -155,10 +156,21 @@ def create_auto_records(
     Sorted, so two daemons creating overlapping records lock them in one
     order; one that loses a race on a domain or address fails with a unique
     violation and its batch is written again (``store.transactions``).
+    A domain or address longer than its column (and than DNS or SMTP allow)
+    creates nothing, nor does a contact whose new company is refused; the
+    links that needed the record are not made.
     """
     out = AutoCreated()
-    companies = {c.domain: c for m in matches for c in m.new_companies}
-    contacts = {c.address: c for m in matches for c in m.new_contacts}
+    companies = {
+        c.domain: c for m in matches for c in m.new_companies if len(c.domain) <= COMPANY_DOMAIN
+    }
+    contacts = {
+        c.address: c
+        for m in matches
+        for c in m.new_contacts
+        if len(c.address) <= CONTACT_EMAIL
+        and (c.company_domain is None or c.company_domain in companies)
+    }
     companies = {d: companies[d] for d in sorted(companies)}
     contacts = {a: contacts[a] for a in sorted(contacts)}
     if not companies and not contacts:

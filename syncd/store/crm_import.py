@@ -23,9 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from syncd.errors import ImportRowError
+from syncd.store.bounded import COMPANY_DOMAIN, CONTACT_EMAIL
 from syncd.store.models import Company, CompanyDomain, Contact, ContactEmail
 
 COMPANY_COLUMNS = ("name", "registration_no", "website", "domains")
+REGISTRATION_NO = 40  # companies.registration_no: a unique key
 CONTACT_COLUMNS = ("name", "email", "position", "phone", "company")
 
 
@@ -48,7 +50,13 @@ def _norm_domain(value: str) -> str:
 
 
 def _valid_domain(d: str) -> bool:
-    return "." in d and " " not in d and "@" not in d and not d.startswith(".")
+    return (
+        "." in d
+        and " " not in d
+        and "@" not in d
+        and not d.startswith(".")
+        and len(d) <= COMPANY_DOMAIN
+    )
 
 
 def _norm_email(value: str) -> str | None:
@@ -59,7 +67,8 @@ def _norm_email(value: str) -> str | None:
     domain = _norm_domain(domain)
     if not local or not _valid_domain(domain):
         return None
-    return f"{local.lower()}@{domain}"
+    email = f"{local.lower()}@{domain}"
+    return email if len(email) <= CONTACT_EMAIL else None
 
 
 def _split(value: str | None) -> list[str]:
@@ -116,6 +125,8 @@ def import_companies(session: Session, path: Path, now: datetime) -> ImportResul
                 problems.append((line, f"domain {d} is also listed on line {owner_in_file[d]}"))
             owner_in_file.setdefault(d, line)
         reg = r.get("registration_no") or None
+        if reg and len(reg) > REGISTRATION_NO:
+            problems.append((line, f"registration_no is longer than {REGISTRATION_NO} characters"))
         company = by_reg.get(reg) if reg else by_name.get(r["name"].casefold())
         for d in domains:
             owner = domain_owner.get(d)

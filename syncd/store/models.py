@@ -5,6 +5,12 @@ domains) that the CRM itself may edit directly, and the timeline that syncd
 writes (communications with participants, links, sources, attachments), plus
 sync state (connectors, cursors) and quarantine.
 
+Free text from outside (names, reasons, locations, iCalendar values,
+attachment names) is ``Text``. Columns that keep a length are keys (unique or
+indexed) or values syncd makes itself; what comes from outside goes into a
+key through :mod:`syncd.store.bounded`, which shortens it without merging
+distinct values.
+
 Exactly-once rests on ``communications.dedupe_key`` (unique) and
 ``sources (connector_id, scope, remote_id)`` (unique): the same message seen
 in a second mailbox adds a source row, never a second communication.
@@ -72,11 +78,11 @@ class Base(DeclarativeBase):
 class Company(Base):
     __tablename__ = "companies"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(Text)
     registration_no: Mapped[str | None] = mapped_column(String(40), unique=True)
-    website: Mapped[str | None] = mapped_column(String(300))
+    website: Mapped[str | None] = mapped_column(Text)
     auto_created: Mapped[bool] = mapped_column(Boolean, default=False)
-    auto_reason: Mapped[str | None] = mapped_column(String(300))
+    auto_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     domains: Mapped[list[CompanyDomain]] = relationship(
@@ -90,21 +96,21 @@ class CompanyDomain(Base):
     company_id: Mapped[int] = mapped_column(
         ForeignKey("companies.id", ondelete="CASCADE"), index=True
     )
-    domain: Mapped[str] = mapped_column(String(255), unique=True)
+    domain: Mapped[str] = mapped_column(String(255), unique=True)  # bounded.COMPANY_DOMAIN
     company: Mapped[Company] = relationship(back_populates="domains")
 
 
 class Contact(Base):
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str | None] = mapped_column(String(300))
-    position: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(60))
+    name: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
     company_id: Mapped[int | None] = mapped_column(
         ForeignKey("companies.id", ondelete="SET NULL"), index=True
     )
     auto_created: Mapped[bool] = mapped_column(Boolean, default=False)
-    auto_reason: Mapped[str | None] = mapped_column(String(300))
+    auto_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     emails: Mapped[list[ContactEmail]] = relationship(
@@ -118,7 +124,7 @@ class ContactEmail(Base):
     contact_id: Mapped[int] = mapped_column(
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # bounded.CONTACT_EMAIL
     contact: Mapped[Contact] = relationship(back_populates="emails")
 
 
@@ -127,7 +133,7 @@ class CrmUser(Base):
 
     __tablename__ = "crm_users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(Text)
     email: Mapped[str] = mapped_column(String(320), unique=True)
 
 
@@ -167,7 +173,7 @@ class SyncCursor(Base):
     __table_args__ = (UniqueConstraint("connector_id", "scope"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     connector_id: Mapped[int] = mapped_column(ForeignKey("connectors.id", ondelete="CASCADE"))
-    scope: Mapped[str] = mapped_column(String(500))
+    scope: Mapped[str] = mapped_column(String(500))  # bounded.SCOPE
     value: Mapped[str | None] = mapped_column(Text)
     last_error: Mapped[str | None] = mapped_column(Text)
     # Progress of the running (or last) pass over the scope, for `syncd status`.
@@ -184,22 +190,22 @@ class Communication(Base):
     __table_args__ = (Index("ix_communications_occurred_at", "occurred_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # email, meeting, call, note
-    dedupe_key: Mapped[str] = mapped_column(String(600), unique=True)
-    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(600), unique=True)  # bounded.DEDUPE_KEY
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)  # bounded.HEADER_KEY
     subject: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str | None] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(10), default="metadata")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)
-    tzid: Mapped[str | None] = mapped_column(String(100))
+    tzid: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(Text)
     direction: Mapped[str] = mapped_column(String(10))  # inbound, outbound, internal
-    thread_key: Mapped[str | None] = mapped_column(String(998), index=True)
-    status: Mapped[str | None] = mapped_column(String(20))
+    thread_key: Mapped[str | None] = mapped_column(String(998), index=True)  # bounded.HEADER_KEY
+    status: Mapped[str | None] = mapped_column(Text)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     size: Mapped[int] = mapped_column(Integer, default=0)
-    created_by: Mapped[str | None] = mapped_column(String(320))  # notes: the author
+    created_by: Mapped[str | None] = mapped_column(Text)  # notes: the author
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -212,9 +218,9 @@ class ParticipantRow(Base):
         ForeignKey("communications.id", ondelete="CASCADE")
     )
     role: Mapped[str] = mapped_column(String(12))
-    address: Mapped[str] = mapped_column(String(320), index=True)
-    name: Mapped[str | None] = mapped_column(String(300))
-    response: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(320), index=True)  # bounded.fit_address
+    name: Mapped[str | None] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(Text)
 
 
 class Link(Base):
@@ -254,8 +260,9 @@ class Source(Base):
         ForeignKey("communications.id", ondelete="CASCADE"), index=True
     )
     connector_id: Mapped[int] = mapped_column(ForeignKey("connectors.id", ondelete="CASCADE"))
-    scope: Mapped[str] = mapped_column(String(500))
-    remote_id: Mapped[str] = mapped_column(String(500))
+    scope: Mapped[str] = mapped_column(String(500))  # bounded.SCOPE
+    remote_id: Mapped[str] = mapped_column(String(500))  # bounded.REMOTE_ID
+    remote_id_full: Mapped[str | None] = mapped_column(Text)  # when remote_id is shortened
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -266,8 +273,8 @@ class AttachmentRow(Base):
     communication_id: Mapped[int] = mapped_column(
         ForeignKey("communications.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str | None] = mapped_column(String(500))
-    content_type: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(Text)
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64))
 
@@ -279,8 +286,9 @@ class QuarantineRow(Base):
     __table_args__ = (UniqueConstraint("connector_id", "scope", "remote_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     connector_id: Mapped[int] = mapped_column(ForeignKey("connectors.id", ondelete="CASCADE"))
-    scope: Mapped[str] = mapped_column(String(500))
-    remote_id: Mapped[str] = mapped_column(String(500))
+    scope: Mapped[str] = mapped_column(String(500))  # bounded.SCOPE
+    remote_id: Mapped[str] = mapped_column(String(500))  # bounded.REMOTE_ID
+    remote_id_full: Mapped[str | None] = mapped_column(Text)  # when remote_id is shortened
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -297,8 +305,9 @@ class IgnoredItem(Base):
     __table_args__ = (UniqueConstraint("connector_id", "scope", "remote_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     connector_id: Mapped[int] = mapped_column(ForeignKey("connectors.id", ondelete="CASCADE"))
-    scope: Mapped[str] = mapped_column(String(500))
-    remote_id: Mapped[str] = mapped_column(String(500))
-    dedupe_key: Mapped[str] = mapped_column(String(600))
-    reason: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(500))  # bounded.SCOPE
+    remote_id: Mapped[str] = mapped_column(String(500))  # bounded.REMOTE_ID
+    remote_id_full: Mapped[str | None] = mapped_column(Text)  # when remote_id is shortened
+    dedupe_key: Mapped[str] = mapped_column(String(600))  # bounded.DEDUPE_KEY
+    reason: Mapped[str] = mapped_column(String(200))  # cut at 200 (scope_writes)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -121,7 +121,7 @@ def timeline(
             {
                 "connector": cname,
                 "scope": src.scope,
-                "remote_id": src.remote_id,
+                "remote_id": src.remote_id_full or src.remote_id,
                 "gone": src.gone_at is not None,
             }
         )
@@ -225,7 +225,7 @@ def quarantine_list(session: Session, connector_id: int | None = None) -> list[d
             "id": r.id,
             "connector": name,
             "scope": r.scope,
-            "remote_id": r.remote_id,
+            "remote_id": r.remote_id_full or r.remote_id,
             "reason": r.reason,
             "size": len(r.raw),
             "created_at": _iso(r.created_at),

@@ -14,6 +14,7 @@ from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from connectors.base import MailItem, MeetingItem, Quarantined, SourceRef
+from syncd.store.bounded import DEDUPE_KEY, REMOTE_ID, SCOPE, fit, remote_id_row
 from syncd.store.bulk import insert_rows
 from syncd.store.models import Communication, IgnoredItem, QuarantineRow, Source, SyncCursor
 
@@ -32,8 +33,8 @@ def write_quarantine(
     rows = [
         {
             "connector_id": connector_id,
-            "scope": q.source.scope,
-            "remote_id": q.source.remote_id,
+            "scope": fit(q.source.scope, SCOPE),
+            **remote_id_row(q.source.remote_id),
             "reason": q.reason,
             "raw": q.raw,
             "created_at": now,
@@ -45,7 +46,7 @@ def write_quarantine(
         QuarantineRow.__table__,
         rows,
         conflict=["connector_id", "scope", "remote_id"],
-        update=["reason", "raw", "created_at"],
+        update=["remote_id_full", "reason", "raw", "created_at"],
     )
 
 
@@ -58,9 +59,9 @@ def write_ignored(
     rows = [
         {
             "connector_id": connector_id,
-            "scope": it.source.scope,
-            "remote_id": it.source.remote_id,
-            "dedupe_key": it.dedupe_key,
+            "scope": fit(it.source.scope, SCOPE),
+            **remote_id_row(it.source.remote_id),
+            "dedupe_key": fit(it.dedupe_key, DEDUPE_KEY),
             "reason": reason[:200],
             "seen_at": now,
         }
@@ -71,14 +72,14 @@ def write_ignored(
         IgnoredItem.__table__,
         rows,
         conflict=["connector_id", "scope", "remote_id"],
-        update=["dedupe_key", "reason", "seen_at"],
+        update=["remote_id_full", "dedupe_key", "reason", "seen_at"],
     )
 
 
 def mark_gone(session: Session, connector_id: int, refs: list[SourceRef], now: datetime) -> int:
     count = 0
     for chunk in chunks(refs):
-        pairs = [(r.scope, r.remote_id) for r in chunk]
+        pairs = [(fit(r.scope, SCOPE), fit(r.remote_id, REMOTE_ID)) for r in chunk]
         res = session.execute(
             update(Source)
             .where(
@@ -127,7 +128,7 @@ def save_cursor(
         [
             {
                 "connector_id": connector_id,
-                "scope": scope,
+                "scope": fit(scope, SCOPE),
                 "value": cursor,
                 "last_error": None,
                 "updated_at": now,

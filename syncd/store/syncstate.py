@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from syncd.store.bounded import SCOPE, fit
 from syncd.store.models import ConnectorRow, IgnoredItem, QuarantineRow, Source, SyncCursor
 from syncd.store.upsert import insert_ignore
 
@@ -74,20 +75,28 @@ def release_lease(session: Session, connector_id: int, owner: str) -> None:
 def load_cursor(session: Session, connector_id: int, scope: str) -> str | None:
     return session.scalar(
         select(SyncCursor.value).where(
-            SyncCursor.connector_id == connector_id, SyncCursor.scope == scope
+            SyncCursor.connector_id == connector_id, SyncCursor.scope == fit(scope, SCOPE)
         )
     )
 
 
 def known_remote_ids(session: Session, connector_id: int, scope: str) -> frozenset[str]:
-    """Remote ids already handled for a scope: stored, quarantined or ignored."""
-    stored = select(Source.remote_id).where(
+    """Remote ids already handled for a scope: stored, quarantined or ignored.
+
+    Whole ids, as the connector gave them, also those the key column holds
+    shortened (:mod:`syncd.store.bounded`): a connector compares them with
+    what it lists, and reports the ones it no longer sees as gone.
+    """
+    scope = fit(scope, SCOPE)
+    stored = select(func.coalesce(Source.remote_id_full, Source.remote_id)).where(
         Source.connector_id == connector_id,
         Source.scope == scope,
         Source.gone_at.is_(None),
     )
     others = [
-        select(model.remote_id).where(model.connector_id == connector_id, model.scope == scope)
+        select(func.coalesce(model.remote_id_full, model.remote_id)).where(
+            model.connector_id == connector_id, model.scope == scope
+        )
         for model in (QuarantineRow, IgnoredItem)
     ]
     return frozenset(session.scalars(stored.union(*others)))
@@ -102,6 +111,7 @@ def reset_cursors(session: Session, connector_id: int) -> None:
 def record_scope_error(
     session: Session, connector_id: int, scope: str, error: str, now: datetime
 ) -> None:
+    scope = fit(scope, SCOPE)
     row = session.scalar(
         select(SyncCursor).where(SyncCursor.connector_id == connector_id, SyncCursor.scope == scope)
     )

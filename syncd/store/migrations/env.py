@@ -15,9 +15,10 @@ def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
         from syncd.store.db import make_engine
+        from syncd.store.migrate import migration_transaction
 
         engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-        with engine.begin() as conn:
+        with migration_transaction(engine) as conn:
             _configure_and_run(conn)
         return
     _configure_and_run(connection)
