@@ -66,6 +66,8 @@ def load_index(
 ) -> CrmIndex:
     """Build the matcher's in-memory index from the CRM tables.
 
+    Internal are the organisation's domains and the CRM users' addresses.
+
     Streams one row per contact address (``contact_emails`` is not indexed
     by contact, so no join), with the contact's company from an int-to-int
     map: no per-contact lists, which at a million contacts cost more than
@@ -83,6 +85,8 @@ def load_index(
         if ctid in company_of
     )
     internal = set(session.scalars(select(InternalDomain.domain))) | set(extra_internal)
+    # the CRM's users are the organisation's people even on a free-mail address
+    internal |= set(session.scalars(select(CrmUser.email)))
     return CrmIndex.build(
         companies=domains.items(), contacts=contacts, internal_domains=internal, policy=policy
     )
@@ -115,6 +119,7 @@ def crm_fingerprint(session: Session) -> tuple[object, ...]:
         (CompanyDomain.domain, [_owner_sum(CompanyDomain.company_id, CompanyDomain.id)]),
         (ContactEmail.email, [_owner_sum(ContactEmail.contact_id, ContactEmail.id)]),
         (InternalDomain.domain, []),
+        (CrmUser.email, []),
     ):
         digest = (
             func.sum(cast(func.hashtext(text_col), BigInteger))

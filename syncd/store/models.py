@@ -32,6 +32,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -47,6 +49,9 @@ NAMING = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+NOW = text("CURRENT_TIMESTAMP")  # the database's clock, for rows the CRM inserts itself
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -81,10 +86,13 @@ class Company(Base):
     name: Mapped[str] = mapped_column(Text)
     registration_no: Mapped[str | None] = mapped_column(String(40), unique=True)
     website: Mapped[str | None] = mapped_column(Text)
-    auto_created: Mapped[bool] = mapped_column(Boolean, default=False)
+    # server defaults: the CRM may insert rows in plain SQL (migration 0006)
+    auto_created: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     auto_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=NOW)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, server_default=NOW
+    )
     domains: Mapped[list[CompanyDomain]] = relationship(
         back_populates="company", cascade="all, delete-orphan"
     )
@@ -109,10 +117,13 @@ class Contact(Base):
     company_id: Mapped[int | None] = mapped_column(
         ForeignKey("companies.id", ondelete="SET NULL"), index=True
     )
-    auto_created: Mapped[bool] = mapped_column(Boolean, default=False)
+    # server defaults: the CRM may insert rows in plain SQL (migration 0006)
+    auto_created: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     auto_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=NOW)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, server_default=NOW
+    )
     emails: Mapped[list[ContactEmail]] = relationship(
         back_populates="contact", cascade="all, delete-orphan"
     )

@@ -240,7 +240,7 @@ def _snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 def test_upgrade_keeps_every_row_and_reference(engine_at_0004: Engine) -> None:
     engine = engine_at_0004
     before = _snapshot(engine)
-    upgrade(engine)
+    upgrade(engine, "0005")
     assert current_revision(engine) == "0005"
     assert _snapshot(engine) == before  # contacts keep their company, links and sources stay
     columns = {c["name"]: c for c in inspect(engine).get_columns("contacts")}
@@ -264,8 +264,28 @@ def test_upgrade_keeps_every_row_and_reference(engine_at_0004: Engine) -> None:
         assert conn.scalar(select(Contact.__table__.c.company_id)) == 1
         cut = 300 if engine.dialect.name == "postgresql" else 5000
         assert conn.scalar(select(func.length(Contact.__table__.c.auto_reason))) == cut
-    upgrade(engine)
+    upgrade(engine, "0005")
     assert current_revision(engine) == "0005"
+
+
+def test_0006_lets_the_crm_insert_records_in_plain_sql(engine_at_0004: Engine) -> None:
+    """Server defaults for syncd's own columns; every row and reference kept on the way."""
+    engine = engine_at_0004
+    before = _snapshot(engine)
+    upgrade(engine)
+    assert current_revision(engine) == "0006"
+    assert _snapshot(engine) == before
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO companies (name) VALUES ('Kvitka TOV')")
+        conn.exec_driver_sql("INSERT INTO contacts (name) VALUES ('Oksana')")
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Company.auto_created, Company.created_at, Company.updated_at).where(
+                Company.name == "Kvitka TOV"
+            )
+        ).one()
+        assert row[0] is False and row[1] is not None and row[2] is not None
+        assert conn.scalar(select(Contact.auto_created).where(Contact.name == "Oksana")) is False
 
 
 def test_sqlite_upgrade_with_foreign_keys_on_is_refused(tmp_path: Path) -> None:

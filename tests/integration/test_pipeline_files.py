@@ -185,6 +185,37 @@ def test_mail_with_no_external_party_left_follows_the_policy(
     engine.dispose()
 
 
+def test_crm_users_are_internal_even_on_free_mail(tmp_path: Path, db_url: str) -> None:
+    """A salesperson writing from a private Gmail is the organisation, not a customer."""
+    _seed_crm(db_url)
+    box = _maildir(
+        tmp_path / "box",
+        {
+            "out": _msg(1, "Peter <Peter.Home@gmail.com>", "jan@acme.sk", "Ponuka"),
+            "own": _msg(2, "peter.home@gmail.com", "zuzana@tatrasoft.sk", "Interné"),
+        },
+    )
+    settings = parse_settings(
+        {
+            "database": {"url": db_url},
+            "organisation": {
+                "internal_domains": ["tatrasoft.sk"],
+                "users": [{"name": "Peter", "email": "peter.home@gmail.com"}],
+            },
+            "connectors": [{"name": "box", "kind": "maildir", "path": str(box)}],
+        },
+        tmp_path,
+    )
+    engine = make_engine(db_url)
+    pipeline = Pipeline(settings, engine)  # type: ignore[arg-type]
+    pipeline.prepare()
+    pipeline.sync("box")
+    with session_factory(engine)() as s:
+        rows = s.execute(select(Communication.subject, Communication.direction)).all()
+    assert rows == [("Ponuka", "outbound")]  # the internal-only mail is not logged
+    engine.dispose()
+
+
 @pytest.fixture
 def demo_config(tmp_path: Path, db_url: str) -> Path:
     """The bundled demo, copied, pointed at the test database."""

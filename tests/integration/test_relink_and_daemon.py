@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 import urllib.request
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from syncd.config import parse_settings
 from syncd.metrics import Metrics
@@ -114,3 +115,39 @@ def test_daemon_passes_and_metrics(tmp_path: Path, db_url: str) -> None:
     assert 'syncd_items{connector="box"} 1.0' in body
     assert 'syncd_connector_ok{connector="box"} 1.0' in body
     p.engine.dispose()
+
+
+def test_running_daemon_relinks_after_a_direct_crm_edit(tmp_path: Path, db_url: str) -> None:
+    """The scheduler's own housekeeping notices a CRM edit made in SQL and re-links."""
+    from sqlalchemy import text
+
+    box = _maildir(tmp_path / "box", ["ana@firma.sk", "eva@firma.sk"])
+    p = _pipeline(tmp_path, db_url, box)
+    stop = threading.Event()
+    scheduler = Scheduler(p, interval=0.2, stop=stop, housekeeping_every=0.1)
+    thread = threading.Thread(target=scheduler.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and p._relinked_at is None:
+            time.sleep(0.05)  # the first sync and the start-up re-link are done
+        with session_factory(p.engine)() as s:
+            assert s.scalar(select(func.count(Link.id))) == 0  # kept, on no timeline
+        with p.engine.begin() as conn:  # the CRM itself adds a company, no syncd code involved
+            conn.execute(text("INSERT INTO companies (name) VALUES ('Firma s.r.o.')"))
+            company = conn.execute(text("SELECT max(id) FROM companies")).scalar_one()
+            conn.execute(
+                text("INSERT INTO company_domains (company_id, domain) VALUES (:c, 'firma.sk')"),
+                {"c": company},
+            )
+        linked = 0
+        while time.monotonic() < deadline and linked < 2:
+            time.sleep(0.1)
+            with session_factory(p.engine)() as s:
+                linked = s.scalar(select(func.count(Link.id)).where(Link.company_id == company))
+        assert linked == 2  # both old mails are now on the company's timeline
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        p.engine.dispose()
+    assert not thread.is_alive()
