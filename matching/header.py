@@ -1,17 +1,42 @@
 """Forgiving readers for address headers (RFC 5322 section 3.4) and RFC 2047 words.
 
 Real mail breaks the grammar all the time: unquoted commas in names, missing
-angle brackets, encoded words inside quoted strings (Outlook), UTF-8 split
-across two encoded words, unknown charsets, unterminated quotes. These
-readers keep whatever can be read and never raise; an address they cannot
-find is simply left out. They are not in the matching hot path.
+angle brackets, missing commas between mailboxes, encoded words inside quoted
+strings (Outlook), UTF-8 split across two encoded words, unknown charsets,
+unterminated quotes. These readers keep whatever can be read and never raise;
+an address they cannot find is simply left out.
+
+Every connector runs its headers through :func:`parse_address_header`, so it
+is one regular-expression tokenizer plus a little Python per token, and it is
+linear in the input: no reader looks back, and a reader that runs to the end
+without closing (quote, comment, bracket) is not tried again from a later
+position. The rare and broken shapes live in :mod:`matching._header_scan`.
 """
 
 from __future__ import annotations
 
 import binascii
+import re
 
-_BREAKS = frozenset(" \t\r\n\f\v,;:<>()")
+from matching._header_scan import (
+    ANGLE,
+    COMMENT,
+    QUOTED,
+    WEAK,
+    WORD,
+    Item,
+    angle_addr,
+    mailbox_end,
+    read_angle,
+    read_comment,
+    split_unprintable,
+    unescape,
+    unescape_outside_quotes,
+)
+
+# encoded-text holds no "?" or white space (RFC 2047 section 2); a run of "?" right
+# before the closing "?=" is kept (encoders that forget to encode a final "?")
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*\?*)\?=")
 
 
 def decode_encoded_words(text: str) -> str:
@@ -27,61 +52,48 @@ def decode_encoded_words(text: str) -> str:
     run: list[bytes] = []  # undecoded bytes of adjacent words in one charset
     run_charset = ""
     pos = 0
-
-    def flush_run() -> None:
-        nonlocal run_charset
-        if run:
-            out.append(_decode_bytes(b"".join(run), run_charset))
-            run.clear()
-            run_charset = ""
-
-    while (start := text.find("=?", pos)) >= 0:
-        word = _parse_encoded_word(text, start)
+    search = _ENCODED_WORD.search
+    m = search(text)
+    while m is not None:
+        start = m.start()
+        word = _decode_word(m)
         if word is None:  # not an encoded word after all: literal text
-            flush_run()
-            out.append(text[pos : start + 2])
-            pos = start + 2
+            m = search(text, start + 2)
             continue
-        end, charset, data = word
+        charset, data = word
         between = text[pos:start]
-        if not run or (between and not between.isspace()):
-            flush_run()
-            out.append(between)
-        elif charset != run_charset:
-            flush_run()
-        run.append(data)
-        run_charset = charset
-        pos = end
-    flush_run()
+        if run and (not between or between.isspace()) and charset == run_charset:
+            run.append(data)
+        else:
+            if run:
+                out.append(_decode_bytes(b"".join(run), run_charset))
+            if not run or (between and not between.isspace()):
+                out.append(between)
+            run = [data]
+            run_charset = charset
+        pos = m.end()
+        m = search(text, pos)
+    if run:
+        out.append(_decode_bytes(b"".join(run), run_charset))
     out.append(text[pos:])
     return "".join(out)
 
 
-def _parse_encoded_word(text: str, start: int) -> tuple[int, str, bytes] | None:
-    """Parse ``=?cs?E?data?=`` at ``start``: (end index, charset, raw bytes) or None."""
-    q1 = text.find("?", start + 2)
-    if q1 < 0 or q1 + 2 >= len(text) or text[q1 + 2] != "?":
+def _decode_word(m: re.Match[str]) -> tuple[str, bytes] | None:
+    """(charset, raw bytes) of a matched encoded word, or None if it does not decode."""
+    charset = m[1].partition("*")[0].lower()  # RFC 2231 language tag
+    if not charset:
         return None
-    charset = text[start + 2 : q1].partition("*")[0].strip().lower()  # RFC 2231 language tag
-    if not charset or any(c.isspace() for c in charset):
-        return None
-    enc = text[q1 + 1].lower()
-    close = text.find("?=", q1 + 3)
-    if close < 0 or enc not in "bq":
-        return None
-    payload = text[q1 + 3 : close]
-    if any(c.isspace() for c in payload):
-        return None
-    raw = payload.encode("ascii", "ignore")
+    raw = m[3].encode("ascii", "ignore")
     try:
-        if enc == "b":
+        if m[2] in "bB":
             raw = raw.rstrip(b"=")
             data = binascii.a2b_base64(raw + b"=" * (-len(raw) % 4), strict_mode=True)
         else:
             data = binascii.a2b_qp(raw, header=True)
     except (binascii.Error, ValueError):
         return None
-    return close + 2, charset, data
+    return charset, data
 
 
 def _decode_bytes(data: bytes, charset: str) -> str:
@@ -95,129 +107,269 @@ def parse_address_header(value: str) -> list[tuple[str | None, str]]:
     """(display name, addr-spec) pairs from a raw To/From/Cc-style header value.
 
     Handles group syntax (``Team: a@x, b@y;``), quoted strings and quoted
-    local parts, comments (``jana@x (Jana)``, used as the name when there is
-    no other), RFC 2047 names, source routes, and broken headers. Items
-    without an ``@`` are dropped. Never raises.
+    local parts, comments anywhere (``jana(x)@acme.sk``; a trailing one is the
+    name when there is no other), obsolete spaces around ``@``, RFC 2047
+    names, source routes, ``mailto:``, and broken headers: missing commas
+    (``A <a@x> b@y``), unclosed brackets, unterminated quotes and comments.
+    Only addr-specs with a local part and a domain are returned. Never raises.
     """
     if isinstance(value, bytes | bytearray):
         value = bytes(value).decode("utf-8", "replace")
     elif not isinstance(value, str):
         value = str(value)
-    return _Scanner(value).run()
+    return _scan(value)
 
 
-class _Scanner:
-    """A single pass over the header; state is the mailbox being read."""
+# Blanks: white space and control characters (the old reader's non-printables).
+_BLANK = r"[\s\x00-\x1f\x7f-\x9f]"
+# A word: adjacent atoms (dots and "@" included), quoted strings, quoted pairs and
+# domain literals, as one token; a stray "[" is a letter.
+_WORD_RE = (
+    r'(?:[^\s\x00-\x1f\x7f-\x9f,;:<>()"\\\[]+'
+    rf"|{QUOTED}"
+    r"|\\.?"
+    r'|\[[^\[\]\\\s,;<>"()]*\]|\[)+'
+)
+_TOKEN = re.compile(
+    rf"{_BLANK}*(?:"
+    rf"(?P<q>{QUOTED})(?![^\s\x00-\x1f\x7f-\x9f,;:<>()])"  # a lone quoted string
+    rf"|(?P<w>{_WORD_RE})"
+    r'|(?P<a><[^<>",;(\\]*>)'  # a plain <addr-spec>; anything else goes to read_angle
+    r"|(?P<s>[,;])"
+    r"|(?P<c>\([^()\\]*(?:\\.[^()\\]*)*\))"  # an unnested comment
+    r"|(?P<x>.))",  # ":" and the starts of what did not close: '"', "(", "<"; strays ")", ">"
+    re.S,
+)
 
-    __slots__ = ("s", "n", "out", "words", "comments", "angle", "angle_at", "cur", "cur_quoted")
 
-    def __init__(self, s: str) -> None:
-        self.s = s
-        self.n = len(s)
-        self.out: list[tuple[str | None, str]] = []
-        self.words: list[tuple[str, str | None]] = []  # (raw, inner text if a lone quoted string)
-        self.comments: list[str] = []
-        self.angle: str | None = None
-        self.angle_at = 0  # number of words read before the angle address
-        self.cur: list[str] = []
-        self.cur_quoted: str | None = None
-
-    def run(self) -> list[tuple[str | None, str]]:
-        s, n, i = self.s, self.n, 0
-        while i < n:
-            c = s[i]
-            if c == '"':
-                inner, j = _read_quoted(s, i)
-                self.cur_quoted = inner if not self.cur else None
-                self.cur.append(s[i:j])
-                i = j
-                continue
-            if c == "\\" and i + 1 < n:
-                self._add(s[i + 1])
-                i += 2
-                continue
-            if c == "[":
-                j = s.find("]", i)
-                j = n if j < 0 else j + 1
-                self._add(s[i:j])
-                i = j
-                continue
-            if c not in _BREAKS and c.isprintable():
-                self._add(c)
-                i += 1
-                continue
-            self._flush_word()
-            if c == "(":
-                text, i = _read_comment(s, i)
-                if text.strip():
-                    self.comments.append(text)
-                continue
-            if c == "<":
-                if self.angle is not None:  # "A <a@x> B <b@y>": a missing comma
-                    carry = self.words[self.angle_at :]
-                    del self.words[self.angle_at :]
-                    self._finish()
-                    self.words = carry
-                self.angle_at = len(self.words)
-                self.angle, i = _read_angle(s, i)
-                continue
-            if c in ",;":
-                self._finish()
-            elif c == ":" and self.angle is None and not any("@" in w for w, _ in self.words):
-                # group syntax: what came before is the group's name, not a mailbox
-                self.words.clear()
-                self.comments.clear()
-            i += 1
-        self._flush_word()
-        self._finish()
-        return self.out
-
-    def _add(self, text: str) -> None:
-        self.cur_quoted = None
-        self.cur.append(text)
-
-    def _flush_word(self) -> None:
-        if self.cur:
-            self.words.append(("".join(self.cur), self.cur_quoted))
-            self.cur = []
-            self.cur_quoted = None
-
-    def _finish(self) -> None:
-        words, comments, angle = self.words, self.comments, self.angle
-        self.words, self.comments, self.angle = [], [], None
-        addr: str | None = None
-        name_parts: list[str] = []
-        if angle is not None:
-            addr = angle
-            # words after the address ("<jana@x> Jana") belong to it too
-            name_parts = [inner if inner is not None else raw for raw, inner in words]
+def _scan(s: str) -> list[tuple[str | None, str]]:
+    """One pass over the header; ``items`` is the mailbox being read."""
+    out: list[tuple[str | None, str]] = []
+    items: list[Item] = []
+    glue = -1  # index of the last word while only comments follow it
+    has_at = False  # the mailbox already holds an address (so ":" is no group)
+    no_comments = False  # a comment ran to the end: a later "(" is a stray letter
+    pos = 0
+    finditer = _TOKEN.finditer
+    while True:
+        for m in finditer(s, pos):
+            kind = m.lastgroup
+            if kind == "q":
+                raw = m["q"]
+                inner = raw[1:-1]
+                if "\\" in inner:
+                    inner = unescape(inner)
+                if "@" in raw:
+                    has_at = True
+                glue = _add_word(items, glue, raw, inner, m.start("q") != m.start())
+            elif kind == "w":
+                raw = m["w"]
+                if "\\" in raw:
+                    raw = unescape_outside_quotes(raw).strip()
+                    if not raw:
+                        continue
+                elif not raw.isprintable() and '"' not in raw:
+                    # zero-width and other invisible characters separate words
+                    parts = split_unprintable(raw)
+                    if not parts:
+                        continue
+                    for part in parts[:-1]:
+                        glue = _add_word(items, glue, part, None, True)
+                    raw = parts[-1]
+                if "@" in raw:
+                    has_at = True
+                if glue < 0 or (raw[0] not in "@." and items[glue][1][-1] not in "@."):
+                    items.append((WORD, raw, None, raw))  # nothing to join: the usual word
+                    glue = len(items) - 1
+                else:
+                    glue = _add_word(items, glue, raw, None, m.start("w") != m.start())
+            elif kind == "a":
+                addr = angle_addr(m["a"][1:-1])
+                if "@" in addr:
+                    items.append((ANGLE, addr, None, addr))
+                has_at = True
+                glue = -1
+            elif kind == "s":
+                if items:
+                    _finish(items, out)
+                    items = []
+                glue = -1
+                has_at = False
+            elif kind == "c":
+                text = m["c"][1:-1]
+                if "\\" in text:
+                    text = unescape(text)
+                if text and not text.isspace():
+                    items.append((COMMENT, text, None, text))
+            else:
+                c = m["x"]
+                i = m.start("x")
+                if c == ":":
+                    if items and items[-1][0] == WORD and items[-1][1].lower() == "mailto":
+                        items.pop()  # a bare mailto:jana@x
+                    elif not has_at:  # group syntax: what came before is the group's name
+                        items.clear()
+                    glue = -1
+                elif c == '"':
+                    # unterminated: a quoted string to the end of this mailbox
+                    pos = mailbox_end(s, i + 1)
+                    body = s[i + 1 : pos]
+                    inner = (unescape(body) if "\\" in body else body).strip()
+                    items.append((WORD, '"' + body, inner, inner))
+                    has_at = has_at or "@" in body
+                    glue = -1
+                    break
+                elif c == "(" and not no_comments:
+                    comment = read_comment(s, i)
+                    if comment is None:  # never closed: the "(" is a stray letter
+                        no_comments = True
+                        continue
+                    text, pos = comment
+                    if text and not text.isspace():
+                        items.append((COMMENT, text, None, text))
+                    break
+                elif c == "<":
+                    addr, pos, no_comments = read_angle(s, i, no_comments)
+                    if "@" in addr:
+                        items.append((ANGLE, addr, None, addr))
+                    has_at = True
+                    glue = -1
+                    break
+                # a stray ")" or ">" (or "(" after an unclosed one) is dropped
         else:
-            at = _pick_address(words)
-            if at is not None:
-                raw, inner = words[at]
-                addr = inner if inner is not None else raw
-                name_parts = [
-                    inner if inner is not None else raw
-                    for k, (raw, inner) in enumerate(words)
-                    if k != at
-                ]
-        if not addr or "@" not in addr:
+            break
+    if items:
+        _finish(items, out)
+    return out
+
+
+def _add_word(items: list[Item], glue: int, raw: str, inner: str | None, blank: bool) -> int:
+    """Append a word, joining an addr-spec split by CFWS (``jana (x) @ acme.sk``).
+
+    ``blank`` says white space came before the word; such joins (obsolete
+    syntax) are weak: an address that stands next to a clean one is a name.
+    Returns the new ``glue`` index.
+    """
+    if glue >= 0:
+        kind, prev, _inner, shown = items[glue]
+        comments = len(items) > glue + 1
+        if (
+            (prev[-1] == "@" and "@" not in raw)
+            or (raw[0] == "@" and "@" not in prev)
+            or (comments and (prev[-1] == "." or raw[0] == ".") and ("@" in prev or "@" in raw))
+        ):
+            del items[glue + 1 :]  # comments inside an addr-spec are not names
+            weak = blank or kind == WEAK
+            items[glue] = (
+                WEAK if weak else WORD,
+                prev + raw,
+                None,
+                f"{shown} {raw}" if blank else shown + raw,
+            )
+            return glue
+    items.append((WORD, raw, inner, raw if inner is None else inner))
+    return len(items) - 1
+
+
+def _finish(items: list[Item], out: list[tuple[str | None, str]]) -> None:
+    """Turn one comma-separated part into mailboxes.
+
+    Anchors are the angle addresses and the bare addr-specs; a part with more
+    than one is a list that lost its commas (``A <a@x> b@y``). Words go to the
+    next anchor (to the last one at the end), a comment right after an anchor
+    belongs to it. A bare addr-spec next to a clean address is only a name
+    when it is weak (joined across blanks, or no dot in the domain) or the
+    same address (``jana@x <jana@x>``).
+    """
+    kind, text, inner, _shown = items[-1]
+    if len(items) == 1:
+        if kind == ANGLE or (kind != COMMENT and inner is None):
+            addr = text if kind == ANGLE else _bare_addr(text)
+            if _is_addr(addr):
+                out.append((None, addr))
             return
-        name = _clean_name(" ".join(name_parts)) or _clean_name(" ".join(comments))
-        self.out.append((name, addr.strip()))
+    elif kind == ANGLE:  # the usual "Name <addr>": a name and comments before an address
+        words: list[str] = []
+        notes: list[str] = []
+        for k_kind, k_text, k_inner, k_shown in items[:-1]:
+            if k_kind == COMMENT:
+                notes.append(k_shown)
+            elif k_kind == WORD and (k_inner is not None or "@" not in k_text):
+                words.append(k_shown)
+            else:
+                break
+        else:
+            if _is_addr(text):
+                name = _clean_name(" ".join(words)) if words else None
+                if name is None and notes:
+                    name = _clean_name(" ".join(notes))
+                out.append((name, text))
+            return
+    anchors: list[int] = []
+    addrs: dict[int, str] = {}
+    clean = False
+    bare: list[tuple[int, bool]] = []
+    for k, (kind, text, inner, _shown) in enumerate(items):
+        if kind == ANGLE:
+            if _is_addr(text):
+                anchors.append(k)
+                addrs[k] = text
+                clean = True
+        elif kind <= WEAK and inner is None and "@" in text:
+            addr = _bare_addr(text)
+            if _is_addr(addr):
+                # Outlook's 'jana@x' is a name when an address stands next to it
+                strong = kind == WORD and addr is text and _has_dot(addr.rpartition("@")[2])
+                bare.append((k, strong))
+                addrs[k] = addr
+                clean = clean or strong
+    if clean:
+        angle_addrs = {addrs[k].lower() for k in anchors}
+        anchors.extend(k for k, strong in bare if strong and addrs[k].lower() not in angle_addrs)
+        anchors.sort()
+    else:
+        anchors = [k for k, _strong in bare]
+    if not anchors:  # broken: a lone quoted "jana@acme.sk"
+        for k in range(len(items) - 1, -1, -1):
+            inner = items[k][2]
+            if inner and "@" in inner and _is_addr(inner) and len(inner.split()) == 1:
+                anchors, addrs = [k], {k: inner}
+                break
+        else:
+            return
+    last = len(anchors) - 1
+    names: list[list[str]] = [[] for _ in anchors]
+    comments: list[list[str]] = [[] for _ in anchors]
+    nxt = 0  # the first anchor at or after the item
+    after = -1  # the anchor the item follows with only comments between
+    for k, (kind, _text, _inner, shown) in enumerate(items):
+        if nxt <= last and anchors[nxt] == k:
+            after = nxt
+            nxt += 1
+        elif kind == COMMENT:
+            comments[after if after >= 0 else min(nxt, last)].append(shown)
+        else:
+            after = -1
+            names[min(nxt, last)].append(shown)
+    for a, k in enumerate(anchors):
+        name = _clean_name(" ".join(names[a])) if names[a] else None
+        if name is None and comments[a]:
+            name = _clean_name(" ".join(comments[a]))
+        out.append((name, addrs[k]))
 
 
-def _pick_address(words: list[tuple[str, str | None]]) -> int | None:
-    """Index of the word that is the addr-spec when there are no angle brackets."""
-    found = None
-    for k, (raw, inner) in enumerate(words):
-        if inner is None and "@" in raw:
-            found = k
-    if found is None:  # broken: a lone quoted "jana@acme.sk"
-        for k, (_raw, inner) in enumerate(words):
-            if inner is not None and "@" in inner and not any(c.isspace() for c in inner):
-                found = k
-    return found
+def _bare_addr(text: str) -> str:
+    """A bare addr-spec without Outlook's single quotes (``'jana@acme.sk'``)."""
+    return text[1:-1] if len(text) > 2 and text[0] == "'" and text[-1] == "'" else text
+
+
+def _is_addr(text: str) -> bool:
+    local, _at, domain = text.rpartition("@")
+    return bool(local) and bool(domain)
+
+
+def _has_dot(domain: str) -> bool:
+    return domain[:1] == "[" or any(dot in domain for dot in ".\u3002\uff0e\uff61")
 
 
 def _clean_name(text: str) -> str | None:
@@ -225,73 +377,3 @@ def _clean_name(text: str) -> str | None:
     while len(name) >= 2 and name[0] == name[-1] and name[0] in "'\"":
         name = name[1:-1].strip()
     return name or None
-
-
-def _read_quoted(s: str, i: int) -> tuple[str, int]:
-    """Read a quoted string starting at ``s[i] == '"'``: (unescaped inner, index after)."""
-    out: list[str] = []
-    j, n = i + 1, len(s)
-    while j < n:
-        c = s[j]
-        if c == "\\" and j + 1 < n:
-            out.append(s[j + 1])
-            j += 2
-            continue
-        if c == '"':
-            return "".join(out), j + 1
-        out.append(c)
-        j += 1
-    return "".join(out), n  # unterminated: keep the rest
-
-
-def _read_comment(s: str, i: int) -> tuple[str, int]:
-    """Read a (possibly nested) comment starting at ``s[i] == '('``."""
-    depth, j, n = 0, i, len(s)
-    out: list[str] = []
-    while j < n:
-        c = s[j]
-        if c == "\\" and j + 1 < n:
-            out.append(s[j + 1])
-            j += 2
-            continue
-        if c == "(":
-            depth += 1
-            if depth > 1:
-                out.append(c)
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return "".join(out), j + 1
-            out.append(c)
-        else:
-            out.append(c)
-        j += 1
-    return "".join(out), n
-
-
-def _read_angle(s: str, i: int) -> tuple[str, int]:
-    """Read ``<...>`` starting at ``s[i] == '<'``; quotes may hide a ``>``."""
-    j, n = i + 1, len(s)
-    out: list[str] = []
-    while j < n:
-        c = s[j]
-        if c == '"':
-            _inner, k = _read_quoted(s, j)
-            out.append(s[j:k])
-            j = k
-            continue
-        if c == ">":
-            j += 1
-            break
-        if c == "<":  # a second "<" before ">": the first one was never closed
-            break
-        if c == "," and "@" in "".join(out) and not "".join(out).startswith("@"):
-            break  # "<jana@x, petr@y" - an unclosed bracket swallowing the list
-        out.append(c)
-        j += 1
-    content = "".join(out).strip()
-    if content.startswith("@") and ":" in content:  # obsolete source route @a,@b:user@host
-        content = content.rpartition(":")[2]
-    if content[:7].lower() == "mailto:":
-        content = content[7:]
-    return "".join(content.split()), j
