@@ -24,7 +24,6 @@ _QUOTED_RE = re.compile(QUOTED, re.S)
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 _OUTSIDE_QUOTES = re.compile(rf"({QUOTED})|\\(.)", re.S)
 _BLANKS_OUTSIDE_QUOTES = re.compile(rf"({QUOTED})|\s+", re.S)
-_TO_SEPARATOR = re.compile(r"[^\\,;]*(?:\\.[^\\,;]*)*", re.S)
 _ANGLE_RUN = re.compile(r'[^"\\()<>,;@\s]+')
 _COMMENT_RUN = re.compile(r"[^()\\]+")
 
@@ -42,12 +41,6 @@ def unescape_outside_quotes(word: str) -> str:
 def split_unprintable(word: str) -> list[str]:
     """Split a word at invisible characters (zero-width space, BOM, lone surrogates)."""
     return "".join(c if c.isprintable() else " " for c in word).split()
-
-
-def mailbox_end(s: str, i: int) -> int:
-    """Index of the first ``,`` or ``;`` (not a quoted pair) at or after ``i``, or the end."""
-    m = _TO_SEPARATOR.match(s, i)
-    return i if m is None else m.end()
 
 
 def angle_addr(content: str) -> str:

@@ -26,7 +26,6 @@ from matching._header_scan import (
     WORD,
     Item,
     angle_addr,
-    mailbox_end,
     read_angle,
     read_comment,
     split_unprintable,
@@ -211,14 +210,7 @@ def _scan(s: str) -> list[tuple[str | None, str]]:
                         items.clear()
                     glue = -1
                 elif c == '"':
-                    # unterminated: a quoted string to the end of this mailbox
-                    pos = mailbox_end(s, i + 1)
-                    body = s[i + 1 : pos]
-                    inner = (unescape(body) if "\\" in body else body).strip()
-                    items.append((WORD, '"' + body, inner, inner))
-                    has_at = has_at or "@" in body
-                    glue = -1
-                    break
+                    continue  # never closed: a stray letter, what follows is read as usual
                 elif c == "(" and not no_comments:
                     comment = read_comment(s, i)
                     if comment is None:  # never closed: the "(" is a stray letter

@@ -150,7 +150,7 @@ HEADER_CASES = [
     ("Jana Novak jana@acme.sk", [("Jana Novak", "jana@acme.sk")]),
     ("<jana@acme.sk", [(None, "jana@acme.sk")]),
     ("jana@acme.sk>", [(None, "jana@acme.sk")]),
-    ('"Unterminated <jana@acme.sk>', []),
+    ('"Unterminated <jana@acme.sk>', [("Unterminated", "jana@acme.sk")]),
     (
         "Jana <jana@acme.sk> Petr <petr@acme.sk>",
         [("Jana", "jana@acme.sk"), ("Petr", "petr@acme.sk")],

@@ -32,7 +32,10 @@ AUDIT_CASES: list[tuple[str, Pairs]] = [
     ("jana@ acme.sk, petr @acme.sk", [(None, "jana@acme.sk"), (None, "petr@acme.sk")]),
     ("< jana @ acme.sk", [(None, "jana@acme.sk")]),
     # 3. an unterminated quote runs to the end of its mailbox, not of the header
-    ('"Unterminated <jana@acme.sk>, petr@acme.sk', [(None, "petr@acme.sk")]),
+    (
+        '"Unterminated <jana@acme.sk>, petr@acme.sk',
+        [("Unterminated", "jana@acme.sk"), (None, "petr@acme.sk")],
+    ),
     ('"jana@acme.sk, petr@acme.sk', [(None, "jana@acme.sk"), (None, "petr@acme.sk")]),
     ('jana@acme.sk "Jana', [("Jana", "jana@acme.sk")]),
     ('"Novák, Ján <jan@x.sk>, petr@x.sk', [("Ján", "jan@x.sk"), (None, "petr@x.sk")]),
