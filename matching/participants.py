@@ -1,12 +1,12 @@
 """The per-message scan: participants in, one :class:`MatchResult` out (compiled).
 
 Part of matching's hot path with :mod:`matching.decisions` (what one address
-resolves to, memoised) and :mod:`matching.addresses`; mypyc compiles all
-three when the package is installed (``setup.py``). Per message this merges
-the participants' memo entries: for a target linked twice the strongest
-reason wins, records to auto-create are collected once per address, and
-the links are spelled out as :class:`~matching.records.LinkDecision` values
-(native classes, one direct constructor call each).
+resolves to, memoised), :mod:`matching.addresses` and :mod:`matching.records`;
+mypyc compiles them when the package is installed (``setup.py``). Per message
+this merges the participants' memo entries: for a target linked twice the
+strongest reason wins, records to auto-create are collected once per address,
+and the links are spelled out as :class:`~matching.records.LinkDecision`
+values (native classes, one direct constructor call each).
 """
 
 from __future__ import annotations

@@ -15,9 +15,6 @@ from matching import (
     LinkDecision,
     MatchPolicy,
     MatchResult,
-    MessageSignals,
-    explain_address,
-    explain_header,
     is_disposable,
     is_freemail,
     match_participants,
@@ -305,132 +302,6 @@ def test_auto_created_records_say_why() -> None:
             assert d.contact_id is None and d.new_contact_address == d.address
 
 
-@pytest.mark.parametrize(
-    ("participants", "policy", "signals", "direction", "log", "reason"),
-    [
-        ([ME, P("jana.novak@acme.sk")], {}, None, "outbound", True, None),
-        ([P("jana.novak@acme.sk", role="from"), P("me@ourco.sk")], {}, None, "inbound", True, None),
-        (
-            [P("jana.novak@acme.sk", role="attendee"), P("me@ourco.sk", role="organizer")],
-            {},
-            None,
-            "outbound",
-            True,
-            None,
-        ),
-        ([ME, P("kolega@ourco.sk")], {}, None, "internal", False, "all participants internal"),
-        ([ME, P("x@mail.ourco.sk")], {}, None, "internal", False, "all participants internal"),
-        ([ME, P("kolega@gmail.com")], {}, None, "internal", False, "all participants internal"),
-        ([ME, P("kolega@ourco.sk")], {"log_internal_only": True}, None, "internal", True, None),
-        ([ME, P("noreply@acme.sk")], {}, None, "outbound", False, "no external participant left"),
-        ([ME, P("noreply@acme.sk")], {"log_without_external": True}, None, "outbound", True, None),
-        (
-            [P("noreply@acme.sk", role="from"), ME],
-            {"log_without_external": True, "blocklist": ("noreply@acme.sk",)},
-            None,
-            "inbound",
-            False,
-            "no external participant left",
-        ),
-        (
-            [P("spam@blocked.sk", role="from"), ME],
-            {"log_without_external": True, "blocklist": ("blocked.sk",)},
-            None,
-            "inbound",
-            False,
-            "no external participant left",
-        ),
-        (
-            [],
-            {"log_without_external": True},
-            None,
-            "inbound",
-            False,
-            "no external participant left",
-        ),
-        (
-            [ME, P("noreply@acme.sk")],
-            {"log_without_external": True},
-            MessageSignals(precedence="bulk"),
-            "outbound",
-            False,
-            "bulk mail (Precedence: bulk)",
-        ),
-        (
-            [P("mailer-daemon@acme.sk", role="from"), P("bounces+123@acme.sk"), P("me@ourco.sk")],
-            {},
-            None,
-            "inbound",
-            False,
-            "no external participant left",
-        ),
-        ([ME, P("")], {}, None, "internal", False, "all participants internal"),
-        ([], {}, None, "inbound", False, "no external participant left"),
-        (
-            [ME, P("jana.novak@acme.sk")],
-            {},
-            MessageSignals(list_id="<news.acme.sk>"),
-            "outbound",
-            False,
-            "bulk mail (List-Id)",
-        ),
-        (
-            [P("jana.novak@acme.sk", role="from"), P("me@ourco.sk")],
-            {},
-            MessageSignals(precedence=" Bulk "),
-            "inbound",
-            False,
-            "bulk mail (Precedence: bulk)",
-        ),
-        (
-            [P("jana.novak@acme.sk", role="from"), P("me@ourco.sk")],
-            {},
-            MessageSignals(auto_submitted="auto-replied; owner-email=jana@acme.sk"),
-            "inbound",
-            False,
-            "automated mail (Auto-Submitted: auto-replied)",
-        ),
-        (
-            [P("jana.novak@acme.sk", role="from"), P("me@ourco.sk")],
-            {},
-            MessageSignals(auto_submitted="no", precedence="first-class"),
-            "inbound",
-            True,
-            None,
-        ),
-        (
-            [P("jana.novak@acme.sk", role="from"), P("obchod@ourco.sk")],
-            {},
-            MessageSignals(list_id="Obchod <obchod.ourco.sk>"),  # our own group: a shared inbox
-            "inbound",
-            True,
-            None,
-        ),
-        (
-            [P("jana.novak@acme.sk", role="from"), P("me@ourco.sk")],
-            {"drop_bulk": False},
-            MessageSignals(list_id="<x>"),
-            "inbound",
-            True,
-            None,
-        ),
-    ],
-)
-def test_message_rules(
-    participants: list[P],
-    policy: dict[str, object],
-    signals: MessageSignals | None,
-    direction: str,
-    log: bool,
-    reason: str | None,
-) -> None:
-    index, p = build(**policy)
-    result = match_participants(participants, index, p, signals)
-    assert (result.direction, result.log, result.drop_reason) == (direction, log, reason)
-    if not result.log:
-        assert result.links == () and result.new_contacts == () and result.new_companies == ()
-
-
 def test_internal_participants_are_never_linked_even_if_they_are_contacts() -> None:
     index = CrmIndex.build(
         companies=[(1, ["ourco.sk"])],
@@ -510,65 +381,6 @@ def test_links_are_link_decisions_equal_by_value() -> None:
         None, 10, "contact_address", "jana.novak@acme.sk", contact.explanation
     )
     assert contact != company and company.reason == "contact_company"
-
-
-# --- explain ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "fields", "in_explanation"),
-    [
-        (
-            "Jana <Jana.Novak+x@ACME.sk>",
-            {
-                "normalised": "jana.novak@acme.sk",
-                "contact_id": 10,
-                "company_id": 1,
-                "reason": "contact_address",
-            },
-            "contact #10",
-        ),
-        (
-            "x@mail.eu.bigcorp.com",
-            {"registrable_domain": "bigcorp.com", "company_id": 3, "reason": "company_domain"},
-            "eu.bigcorp.com",
-        ),
-        (
-            "stranger@seznam.cz",
-            {"freemail": True, "company_id": None, "reason": None},
-            "registered on company #5, which is ignored",
-        ),
-        (
-            "petr.free@seznam.cz",
-            {"freemail": True, "contact_id": 11, "company_id": 2},
-            "contact #11",
-        ),
-        ("q@mailinator.com", {"disposable": True, "reason": None}, "not linked"),
-        ("me@mail.ourco.sk", {"internal": True, "reason": None}, "internal"),
-        ("noreply@acme.sk", {"robot": True, "reason": None}, "automated"),
-        ("nobody@unknown-firm.sk", {"reason": None}, "auto_create is off"),
-        ("not an address", {"address": None, "normalised": None}, "not an e-mail address"),
-    ],
-)
-def test_explain_address(text: str, fields: dict[str, object], in_explanation: str) -> None:
-    index, policy = build()
-    verdict = explain_address(text, index, policy)
-    assert verdict.input == text
-    for name, value in fields.items():
-        assert getattr(verdict, name) == value, name
-    assert in_explanation in verdict.explanation
-
-
-def test_explain_blocked_and_header() -> None:
-    index, policy = build(blocklist=("*@spam.*",))
-    verdicts = explain_header(
-        "=?utf-8?Q?Jana_Nov=C3=A1kov=C3=A1?= <jana.novak@acme.sk>, x@spam.sk, Team: y@seznam.cz;",
-        index,
-        policy,
-    )
-    assert [v.normalised for v in verdicts] == ["jana.novak@acme.sk", "x@spam.sk", "y@seznam.cz"]
-    assert verdicts[1].blocked and "blocklist" in verdicts[1].explanation
-    assert verdicts[2].freemail
 
 
 # --- properties -------------------------------------------------------------------------------
