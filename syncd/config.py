@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from matching import normalise_domain
+from matching.addresses import normalise_with
 from syncd.config_base import FileConnector, Strict, parse_duration
 from syncd.config_caldav import CaldavConnectorConfig
 from syncd.config_imap import ImapConnectorConfig
@@ -27,19 +29,51 @@ class DatabaseConfig(Strict):
     url: str = DEFAULT_DB_URL
 
 
+MAX_DOMAIN = 255  # internal_domains.domain
+MAX_EMAIL = 320  # crm_users.email
+
+
+def _address(text: str) -> str:
+    """A configured address: matchable and short enough for the database, else an error."""
+    address = normalise_with(text.strip(), False, False)
+    if address is None:
+        raise ValueError(f"{text!r} is not an email address")
+    if len(address) > MAX_EMAIL:
+        raise ValueError(f"{text[:40]!r}... is longer than {MAX_EMAIL} characters")
+    return address
+
+
 class UserConfig(Strict):
     name: str
     email: str
 
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        return _address(v)
+
 
 class OrganisationConfig(Strict):
+    # the organisation's domains (subdomains included), or colleagues' own addresses
     internal_domains: list[str] = []
     users: list[UserConfig] = []
 
     @field_validator("internal_domains")
     @classmethod
-    def _lower(cls, v: list[str]) -> list[str]:
-        return [d.strip().lower().lstrip("@") for d in v]
+    def _internal(cls, v: list[str]) -> list[str]:
+        out = []
+        for entry in v:
+            text = entry.strip().lower().lstrip("@")
+            if "@" in text:
+                out.append(_address(text))
+                continue
+            domain = normalise_domain(text)
+            if domain is None:
+                raise ValueError(f"{entry!r} is neither a domain nor an email address")
+            if len(domain) > MAX_DOMAIN:
+                raise ValueError(f"{entry[:40]!r}... is longer than {MAX_DOMAIN} characters")
+            out.append(domain)
+        return out
 
 
 class MatchingConfig(Strict):

@@ -112,3 +112,31 @@ def test_inline_passwords_are_refused(tmp_path: Path) -> None:
     }
     with pytest.raises(ConfigError, match=r"connectors\[0\]\.password"):
         parse_settings(data, tmp_path)
+
+
+def test_organisation_entries_are_normalised_and_checked(tmp_path: Path) -> None:
+    org = parse_settings(
+        {
+            "organisation": {
+                "internal_domains": ["@OurCo.SK", "xn--bcher-kva.de", "Kolega@Gmail.com"],
+                "users": [{"name": "Peter", "email": " Peter.Home@GMAIL.com "}],
+            }
+        },
+        tmp_path,
+    ).organisation
+    assert org.internal_domains == ["ourco.sk", "bücher.de", "kolega@gmail.com"]
+    assert org.users[0].email == "peter.home@gmail.com"
+    bad = {
+        "organisation": {
+            "internal_domains": ["ourco.sk", "not a domain", "x" * 300 + ".sk"],
+            "users": [{"name": "Eva", "email": "eva-at-ourco.sk"}],
+        }
+    }
+    with pytest.raises(ConfigError) as err:
+        parse_settings(bad, tmp_path)
+    text = str(err.value)
+    assert "organisation.internal_domains" in text and "neither a domain" in text
+    assert "organisation.users[0].email" in text or "organisation.users.0.email" in text
+    too_long = {"organisation": {"internal_domains": ["x" * 300 + ".sk"]}}
+    with pytest.raises(ConfigError, match="longer than 255 characters"):
+        parse_settings(too_long, tmp_path)
