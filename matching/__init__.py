@@ -23,6 +23,7 @@ from matching.engine import (
     ParticipantLike,
     explain_address,
     explain_header,
+    explain_message,
     match_participants,
 )
 from matching.freemail import is_disposable, is_freemail
@@ -44,6 +45,7 @@ __all__ = [
     "ParticipantLike",
     "explain_address",
     "explain_header",
+    "explain_message",
     "is_disposable",
     "is_freemail",
     "match_participants",

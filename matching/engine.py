@@ -30,7 +30,7 @@ CRM to link to (the runtime may keep such mail on no timeline,
 
 from __future__ import annotations
 
-from matching.explain import AddressVerdict, explain_address, explain_header
+from matching.explain import AddressVerdict, explain_address, explain_header, explain_message
 from matching.participants import NO_MATCH, match_participants
 from matching.records import (
     Direction,
@@ -54,5 +54,6 @@ __all__ = [
     "ParticipantLike",
     "explain_address",
     "explain_header",
+    "explain_message",
     "match_participants",
 ]

@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING
 
 from matching.addresses import parse_address_header
 from matching.links import LinkCollector, resolve_raw, view
+from matching.participants import match_participants
 from matching.rules import is_robot
 
 if TYPE_CHECKING:
     from matching.index import CrmIndex
     from matching.policy import MatchPolicy
+    from matching.records import MatchResult
 
-__all__ = ["AddressVerdict", "explain_address", "explain_header"]
+__all__ = ["AddressVerdict", "explain_address", "explain_header", "explain_message"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,27 @@ def explain_header(header: str, index: CrmIndex, policy: MatchPolicy) -> list[Ad
     return [
         _verdict(header, spec, name, index, policy) for name, spec in parse_address_header(header)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Participant:
+    address: str
+    name: str | None
+    role: str
+
+
+def explain_message(header: str, index: CrmIndex, policy: MatchPolicy) -> MatchResult:
+    """How a message with the header's addresses would be logged, the first one its sender.
+
+    The engine's own answer (:func:`matching.match_participants`): whether
+    the message is logged at all (and if not, why), its direction, its links
+    and the records it would create.
+    """
+    people = [
+        _Participant(spec, name, "from" if i == 0 else "to")
+        for i, (name, spec) in enumerate(parse_address_header(header))
+    ]
+    return match_participants(people, index, policy)
 
 
 def _verdict(

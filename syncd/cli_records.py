@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from syncd import render
 from syncd.cli_context import Context
+
+if TYPE_CHECKING:
+    from matching import LinkDecision, MatchResult
 
 
 @click.command()
@@ -127,7 +131,7 @@ def explain(obj: Context, text: str, as_json: bool) -> None:
     """How ADDRESS or a whole From/To HEADER would be matched today, and why."""
     import dataclasses
 
-    from matching import explain_header
+    from matching import explain_header, explain_message
 
     pipeline = obj.pipeline()
     with obj.session() as s:
@@ -147,3 +151,25 @@ def explain(obj: Context, text: str, as_json: bool) -> None:
         click.echo(f"  contact / company:  {v['contact_id'] or '-'} / {v['company_id'] or '-'}")
         click.echo(f"  reason:             {v['reason'] or 'no link'}")
         click.echo(f"  {v['explanation']}")
+    if len(verdicts) > 1:
+        _echo_message(explain_message(text, index, pipeline.policy))
+
+
+def _echo_message(result: MatchResult) -> None:
+    """The whole header as one message's participants (``syncd explain``)."""
+    click.echo("as one message (the first address its sender):")
+    if not result.log:
+        click.echo(f"  not logged: {result.drop_reason}")
+        return
+    links = ", ".join(f"{_target(d)} ({d.reason})" for d in result.links)
+    click.echo(f"  logged, {result.direction}; links: {links or 'none (kept on no timeline)'}")
+
+
+def _target(d: LinkDecision) -> str:
+    if d.company_id is not None:
+        return f"company #{d.company_id}"
+    if d.contact_id is not None:
+        return f"contact #{d.contact_id}"
+    if d.new_company_domain is not None:
+        return f"new company {d.new_company_domain}"
+    return f"new contact {d.new_contact_address}"

@@ -176,6 +176,20 @@ def test_explain_whole_header_with_rfc2047_name(crm: tuple[Path, dict[str, int]]
     assert "  verdicts:           external" in text
 
 
+def test_explain_a_header_as_one_message(crm: tuple[Path, dict[str, int]]) -> None:
+    """A header of several addresses also gets the engine's verdict on the whole message."""
+    cfg, ids = crm
+    text = _run(cfg, "explain", "peter@tatrasoft.sk, Jana <jana.novakova@acme.sk>")
+    assert "as one message (the first address its sender):" in text
+    assert f"  logged, outbound; links: contact #{ids['jana']} (contact_address)" in text
+    assert f"company #{ids['acme.sk']} (contact_company)" in text
+    text = _run(cfg, "explain", "peter@tatrasoft.sk, zuzana@tatrasoft.sk")
+    assert "  not logged: all participants internal" in text
+    text = _run(cfg, "explain", "noreply@acme.sk, peter@tatrasoft.sk")
+    assert "  not logged: no external participant left" in text
+    assert "as one message" not in _run(cfg, "explain", "jana.novakova@acme.sk")
+
+
 def test_explain_text_shows_verdicts(crm: tuple[Path, dict[str, int]]) -> None:
     cfg, _ = crm
     text = _run(cfg, "explain", "noreply@acme.sk")
