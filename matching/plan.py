@@ -32,7 +32,7 @@ from matching.links import REASON_RANK
 if TYPE_CHECKING:
     from matching.links import LinkDecision
 
-__all__ = ["AUTO_CREATED_PREFIX", "ExistingLink", "LinkOp", "plan_links"]
+__all__ = ["AUTO_CREATED_PREFIX", "ExistingLink", "LinkOp", "link_up_to_date", "plan_links"]
 
 Pair = tuple[int | None, int | None]
 AUTO_CREATED_PREFIX = "auto_created_"  # reasons of links made with an auto-created record
@@ -119,18 +119,26 @@ def plan_links(desired: Iterable[LinkDecision], existing: Iterable[ExistingLink]
                 creates.append(
                     LinkOp("create", d.company_id, d.contact_id, d.reason, d.explanation)
                 )
-        elif not row.manual and key not in tombstones and not _up_to_date(row, d):
+        elif (
+            not row.manual
+            and key not in tombstones
+            and not link_up_to_date(row.reason, row.explanation, d)
+        ):
             updates.append(
                 LinkOp("update", d.company_id, d.contact_id, d.reason, d.explanation, row.link_id)
             )
     return removes + updates + creates
 
 
-def _up_to_date(row: ExistingLink, d: LinkDecision) -> bool:
-    """An automatic row needs no update for ``d`` (same pair)."""
-    if row.reason == d.reason and row.explanation == d.explanation:
+def link_up_to_date(reason: str, explanation: str | None, d: LinkDecision) -> bool:
+    """A stored automatic link (its reason and explanation) needs no update for ``d``.
+
+    ``d`` targets the same pair. The rule of :func:`plan_links`, shared with
+    the store's re-link fast path.
+    """
+    if reason == d.reason and explanation == d.explanation:
         return True
-    return row.reason.startswith(AUTO_CREATED_PREFIX)
+    return reason.startswith(AUTO_CREATED_PREFIX)
 
 
 def _remove(e: ExistingLink, why: str) -> LinkOp:

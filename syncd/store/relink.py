@@ -4,9 +4,10 @@ Communications are walked in id order (keyset pagination), a chunk per short
 transaction. For each item the stored participants are matched again against
 the current CRM index and :func:`matching.plan_links` reconciles the result
 with the stored links: automatic links that no longer hold are removed, new
-ones created, changed reasons and explanations updated. Manual links and manual unlinks
-(tombstones) always survive. Relinking never auto-creates records (it matches
-with ``auto_create="off"``) and never drops stored history.
+ones created, changed reasons and explanations updated. Manual links and
+manual unlinks (tombstones) always survive. Relinking never auto-creates
+records (it matches with ``auto_create="off"``) and never drops stored
+history.
 
 A million items is mostly reading and matching (about 70 µs an item on one
 core), so:
@@ -44,7 +45,7 @@ from matching import (
     match_participants,
     plan_links,
 )
-from matching.plan import AUTO_CREATED_PREFIX
+from matching.plan import link_up_to_date
 from syncd.store.crm import driver_rows
 from syncd.store.link_changes import LinkChanges
 from syncd.store.models import Communication, Link, ParticipantRow
@@ -153,10 +154,7 @@ def _unchanged(desired: tuple[LinkDecision, ...], stored: list[StoredLink]) -> b
         link = have.pop((d.company_id, d.contact_id), None)
         if link is None:
             return False
-        reason = link[4]
-        if (reason != d.reason or link[5] != d.explanation) and not reason.startswith(
-            AUTO_CREATED_PREFIX
-        ):
+        if not link_up_to_date(link[4], link[5], d):
             return False
     return True
 
